@@ -1,0 +1,69 @@
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace warroom::chat {
+
+/// A failure reported by the chat platform. `code` is the platform's error code
+/// ("name_taken", "channel_not_found", "ratelimited", ...); `retryable` says whether trying the
+/// same call again later can succeed; `retry_after_s` is the platform's hint, 0 when none.
+class chat_error : public std::runtime_error {
+public:
+    chat_error(std::string code, std::string message, bool retryable, int retry_after_s = 0)
+        : std::runtime_error(std::move(message)),
+          code_(std::move(code)),
+          retryable_(retryable),
+          retry_after_s_(retry_after_s) {}
+    const std::string& code() const { return code_; }
+    bool retryable() const { return retryable_; }
+    int retry_after_s() const { return retry_after_s_; }
+
+private:
+    std::string code_;
+    bool retryable_;
+    int retry_after_s_;
+};
+
+struct message {
+    std::string text;  // mrkdwn; always set, it is the notification and fallback text
+    nlohmann::json blocks = nlohmann::json::array();  // Block Kit, optional
+};
+
+struct channel_info {
+    std::string id;
+    std::string name;
+};
+
+struct user_info {
+    std::string id;
+    std::string handle;  // display name without '@'
+    std::string real_name;
+};
+
+/// What the incident service needs from a chat platform. Slack implements it over the Web API,
+/// the local shell prints. Calls block; they run on the outbox dispatcher, never on an I/O thread.
+class chat_platform {
+public:
+    virtual ~chat_platform() = default;
+
+    /// Creates a channel; throws chat_error{"name_taken"} when the name is in use.
+    virtual channel_info create_channel(const std::string& name, bool is_private) = 0;
+    /// `channel` is an id or a name ("incidents" / "#incidents").
+    virtual void set_topic(const std::string& channel, const std::string& topic) = 0;
+    virtual void invite(const std::string& channel, const std::vector<std::string>& users) = 0;
+    /// Returns the message timestamp (its id for update and pin).
+    virtual std::string post_message(const std::string& channel, const message& msg) = 0;
+    virtual void update_message(const std::string& channel, const std::string& ts,
+                                const message& msg) = 0;
+    virtual void pin(const std::string& channel, const std::string& ts) = 0;
+    virtual void post_ephemeral(const std::string& channel, const std::string& user,
+                                const std::string& text) = 0;
+    virtual std::optional<user_info> lookup_user(const std::string& user) = 0;
+};
+
+}  // namespace warroom::chat

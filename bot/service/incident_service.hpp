@@ -1,0 +1,113 @@
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bot/config/config.hpp"
+#include "bot/domain/clock.hpp"
+#include "bot/domain/incident.hpp"
+#include "bot/domain/timeline.hpp"
+#include "bot/render/renderer.hpp"
+#include "bot/store/store.hpp"
+
+namespace warroom::service {
+
+/// A problem the caller caused (wrong channel, illegal transition, unknown action number).
+/// Its message is one line shown only to the caller; nothing was changed.
+class user_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Who ran a command, where, and how. Users and channels are as the platform names them
+/// (handle without '@', channel id or name without '#').
+struct command_context {
+    std::string actor;
+    std::string channel;
+    domain::event_source source = domain::event_source::slash_command;
+    /// When set, the command is applied at most once for this key (Slack event_id, trigger_id...).
+    std::string idempotency_key;
+    /// Overrides the channel lookup: act on this incident wherever the command was typed.
+    std::string incident_id;
+};
+
+/// The reply to the caller. Effects visible to others go through the outbox instead.
+struct command_result {
+    bool ok = true;
+    std::string text;          // shown to the caller only (ephemeral)
+    bool duplicate = false;    // the idempotency key had been applied already
+    std::string incident_id;   // the incident acted on, when there is one
+    std::string channel_name;  // its war room, so a shell can "click into" it after declare
+};
+
+struct declare_request {
+    domain::severity severity = domain::severity::sev2;
+    std::string title;
+    bool is_private = false;
+    std::string commander;  // empty: config default, else the declarer
+    std::string description;
+};
+
+struct action_request {
+    std::string text;
+    std::string owner;
+    std::string due;       // YYYY-MM-DD, checked by the grammar
+    std::string priority;  // empty: "P2"
+};
+
+struct stats_result {
+    int open = 0;
+    int resolved = 0;
+    int closed = 0;
+};
+
+/// The use cases. Each call is one database transaction holding the domain change, its timeline
+/// event(s) and the outgoing messages. Methods never throw for user mistakes: they return
+/// ok=false with a one-line reason. Thread-safe; call from a database worker, never an I/O thread.
+class incident_service {
+public:
+    incident_service(store::store& db, const config::config& cfg, const render::renderer& templates,
+                     const domain::clock& clock);
+
+    command_result declare(const command_context& ctx, const declare_request& req);
+    command_result set_status(const command_context& ctx, domain::status to);
+    command_result post_update(const command_context& ctx, const std::string& text);
+    command_result set_severity(const command_context& ctx, domain::severity to);
+    command_result set_commander(const command_context& ctx, const std::string& user);
+    command_result assign_role(const command_context& ctx, const std::string& role,
+                               const std::string& user);
+    command_result add_note(const command_context& ctx, const std::string& text);
+    command_result add_hypothesis(const command_context& ctx, const std::string& text,
+                                  domain::confidence conf);
+    command_result add_mitigation(const command_context& ctx, const std::string& action,
+                                  const std::string& owner);
+    command_result add_action(const command_context& ctx, const action_request& req);
+    command_result complete_action(const command_context& ctx, int number);
+    command_result list_actions(const command_context& ctx);
+    command_result resolve(const command_context& ctx, const std::string& summary);
+    command_result close(const command_context& ctx);
+    command_result timeline(const command_context& ctx);
+    command_result list(const command_context& ctx);
+    command_result stats(const command_context& ctx);
+
+    /// Read helpers for adapters (API, postmortem): nullopt when unknown.
+    std::optional<domain::incident> find(const std::string& incident_id);
+    std::vector<domain::timeline_event> events(const std::string& incident_id);
+
+private:
+    struct tx_context;
+    /// Runs `body` on the incident the context points at, in one transaction, with idempotency.
+    command_result on_incident(const command_context& ctx,
+                               const std::function<std::string(tx_context&)>& body);
+    command_result in_transaction(const command_context& ctx,
+                                  const std::function<command_result(store::store_tx&)>& body);
+
+    store::store& db_;
+    const config::config& cfg_;
+    const render::renderer& templates_;
+    const domain::clock& clock_;
+};
+
+}  // namespace warroom::service

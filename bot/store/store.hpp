@@ -1,0 +1,160 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/domain/incident.hpp"
+#include "bot/domain/timeline.hpp"
+
+namespace warroom::store {
+
+/// A database problem worth one line to the operator (bad URL, unreachable server, ...).
+/// The message never contains the password.
+class store_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Thrown by update_incident when another writer saved the incident in between.
+class conflict_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
+/// One message for the outside world, written in the same transaction as the change that caused
+/// it and delivered later by the outbox dispatcher.
+///
+/// kind and payload (channel "$incident" means the incident's own war room):
+///   create_channel {name, private}
+///   set_topic      {channel, topic}
+///   invite         {channel, users: [..]}
+///   post           {channel, text, blocks?, ref?}   ref names the message for later update/pin
+///   update         {ref, text, blocks?}
+///   pin            {ref}
+struct outbox_message {
+    std::string incident_id;  // may be empty for messages that belong to no incident
+    std::string kind;
+    nlohmann::json payload = nlohmann::json::object();
+};
+
+struct outbox_row {
+    std::int64_t id = 0;
+    outbox_message message;
+    int attempts = 0;
+    domain::time_point created_at;
+    domain::time_point next_attempt_at;
+    std::string last_error;
+};
+
+/// Where a posted message lives, so later edits and pins find it.
+struct message_ref {
+    std::string incident_id;
+    std::string ref;
+    std::string channel;
+    std::string ts;
+};
+
+/// A durable timer (status-update cadence, nudges). Filled by later capabilities.
+struct job {
+    std::int64_t id = 0;
+    std::string kind;
+    std::string incident_id;
+    domain::time_point due_at;
+    nlohmann::json payload = nlohmann::json::object();
+};
+
+struct incident_filter {
+    bool include_closed = false;
+    int limit = 50;
+};
+
+/// The operations one command may do inside its transaction. Obtained from store::transact and
+/// valid only inside the callback.
+class store_tx {
+public:
+    virtual ~store_tx() = default;
+
+    /// Records an idempotency key. False when the key was already there: the caller must not
+    /// apply the request again.
+    virtual bool inbox_claim(const std::string& key, const std::string& source,
+                             domain::time_point at) = 0;
+
+    /// Next per-day incident number: 1, 2, ... unique across concurrent writers and replicas.
+    virtual int next_incident_seq(const std::string& day) = 0;
+
+    virtual void insert_incident(const domain::incident& inc) = 0;
+    /// Saves the whole aggregate (roles, actions, ...). `inc.version` must be the version that
+    /// was loaded; the stored version becomes version + 1. A stale version throws conflict_error.
+    virtual void update_incident(const domain::incident& inc) = 0;
+    /// With for_update the row is locked until the transaction ends (PostgreSQL); SQLite
+    /// transactions are already exclusive.
+    virtual std::optional<domain::incident> find_incident(const std::string& id, bool for_update) = 0;
+    /// Matches either the channel id or the channel name (without '#').
+    virtual std::optional<domain::incident> find_incident_by_channel(const std::string& channel,
+                                                                     bool for_update) = 0;
+    /// Newest first.
+    virtual std::vector<domain::incident> list_incidents(const incident_filter& filter) = 0;
+
+    /// Appends the event; returns its id. Ids grow, so they order an incident's timeline.
+    virtual std::int64_t append_timeline(const domain::timeline_event& ev) = 0;
+    /// Oldest first.
+    virtual std::vector<domain::timeline_event> timeline(const std::string& incident_id) = 0;
+
+    virtual std::int64_t enqueue_outbox(const outbox_message& msg, domain::time_point at) = 0;
+    /// Undelivered messages due at `now`, oldest first. Messages of an incident after one that
+    /// is not yet due are held back, so each incident's messages keep their order.
+    virtual std::vector<outbox_row> due_outbox(domain::time_point now, int limit) = 0;
+    virtual void mark_outbox_delivered(std::int64_t id, domain::time_point at) = 0;
+    virtual void mark_outbox_retry(std::int64_t id, const std::string& error,
+                                   domain::time_point next_attempt) = 0;
+    /// Gives up on a message (a permanent error); it stays in the table for the operator.
+    virtual void mark_outbox_dead(std::int64_t id, const std::string& error) = 0;
+    virtual std::int64_t pending_outbox_count() = 0;
+
+    virtual void save_message_ref(const message_ref& ref) = 0;
+    virtual std::optional<message_ref> find_message_ref(const std::string& incident_id,
+                                                        const std::string& ref) = 0;
+
+    virtual std::int64_t schedule_job(const job& j) = 0;
+    /// Claims up to `limit` due jobs; each is handed to exactly one caller across replicas.
+    virtual std::vector<job> claim_due_jobs(domain::time_point now, int limit) = 0;
+    virtual void cancel_jobs(const std::string& incident_id, const std::string& kind) = 0;
+};
+
+/// A database. Thread-safe: transact may be called from several threads at once; each call gets
+/// its own connection from the store's pool.
+class store {
+public:
+    virtual ~store() = default;
+
+    /// Runs `fn` in one transaction: committed when fn returns, rolled back when it throws
+    /// (the exception propagates). Transient serialization failures are retried.
+    virtual void transact(const std::function<void(store_tx&)>& fn) = 0;
+
+    /// Applies pending migrations; returns how many were applied.
+    virtual int migrate() = 0;
+    /// Highest applied migration, and the highest this binary knows.
+    virtual int schema_version() = 0;
+    virtual int latest_schema_version() const = 0;
+    /// Cheap round trip ("SELECT 1"); throws store_error when the database is gone.
+    virtual void ping() = 0;
+    /// "sqlite" or "postgres".
+    virtual std::string dialect() const = 0;
+};
+
+/// Opens the database named by `url`: "sqlite:PATH" (":memory:" allowed), "sqlite://PATH",
+/// "postgres://..." or "postgresql://...". `pool_size` connections at most.
+/// Throws store_error with a one-line, password-free reason.
+std::unique_ptr<store> open_store(const std::string& url, int pool_size = 4);
+
+/// The URL with any password replaced by "***", for logs and errors.
+std::string redact_url(const std::string& url);
+
+}  // namespace warroom::store
