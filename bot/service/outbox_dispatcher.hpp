@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+#include "bot/chat/chat_platform.hpp"
+#include "bot/domain/clock.hpp"
+#include "bot/store/store.hpp"
+
+namespace warroom::service {
+
+/// Delivers outbox rows to the chat platform, oldest first and in order per incident. The effect
+/// of a delivery (channel id, message ts) and the "delivered" mark are written in one transaction,
+/// so a crash between the two only ever repeats the platform call, never loses the row.
+class outbox_dispatcher {
+public:
+    outbox_dispatcher(store::store& db, chat::chat_platform& chat, const domain::clock& clock);
+
+    /// Delivers every message that is due now; returns how many were delivered.
+    int run_once(int batch = 100);
+
+    /// Runs until stop(): delivers, then sleeps until woken or `poll` passes.
+    void run(std::chrono::milliseconds poll);
+    void stop();
+    /// Wakes run() early (a command just wrote to the outbox).
+    void notify();
+
+    /// Backoff before attempt `attempts` + 1: 1 s, 2 s, 4 s ... capped at 5 minutes.
+    static std::chrono::seconds backoff(int attempts);
+
+private:
+    void deliver(const store::outbox_row& row);
+    std::string resolve_channel(const std::string& incident_id, const std::string& channel);
+
+    store::store& db_;
+    chat::chat_platform& chat_;
+    const domain::clock& clock_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool woken_ = false;
+};
+
+}  // namespace warroom::service
