@@ -1,0 +1,263 @@
+#include <catch2/catch.hpp>
+
+#include "integration/service_fixture.hpp"
+
+using warroom::testing::service_fixture;
+using namespace std::chrono_literals;
+
+namespace {
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+}  // namespace
+
+TEST_CASE("declaring a SEV2 opens the war room the runbook describes", "[integration][service]") {
+    service_fixture f;
+    const auto r = f.run("create SEV2 \"API error rate spike\"", "general", "oncall-backend");
+    REQUIRE(r.ok);
+    CHECK(r.incident_id == "INC-20240115-0001");
+    CHECK(r.channel_name == "incident-20240115-0001");
+
+    const auto creates = f.chat.of("create");
+    REQUIRE(creates.size() == 1);
+    CHECK(creates[0].text == "incident-20240115-0001");
+    const auto topics = f.chat.of("set_topic");
+    REQUIRE(topics.size() == 1);
+    CHECK(topics[0].text == "SEV2: API error rate spike | Commander: @oncall-backend");
+    CHECK(topics[0].channel == "Cincident-20240115-0001");
+    REQUIRE(f.chat.of("invite").size() == 1);
+    CHECK(f.chat.of("invite")[0].text == "oncall-backend");
+
+    const auto posts = f.chat.of("post");
+    REQUIRE(posts.size() == 2);
+    CHECK(posts[0].channel == "Cincident-20240115-0001");
+    CHECK(contains(posts[0].text, "SEV2 Incident Declared: API error rate spike"));
+    CHECK(contains(posts[0].text, "@oncall-backend"));
+    CHECK(contains(posts[0].text, "#incident-20240115-0001"));
+    CHECK(contains(posts[0].text, "15 min"));
+    const auto pins = f.chat.of("pin");
+    REQUIRE(pins.size() == 1);
+    CHECK(pins[0].ts == posts[0].ts);
+    CHECK(posts[1].channel == "incidents");
+    CHECK(contains(posts[1].text, "INC-20240115-0001"));
+    CHECK(f.pending() == 0);
+}
+
+TEST_CASE("each declaration of the day takes the next number", "[integration][service]") {
+    service_fixture f;
+    CHECK(f.run("create SEV1 \"first\"", "general").incident_id == "INC-20240115-0001");
+    CHECK(f.run("create P2 \"second\"", "general").incident_id == "INC-20240115-0002");
+    f.clock.advance(24h);
+    CHECK(f.run("create SEV3 \"next day\"", "general").incident_id == "INC-20240116-0001");
+}
+
+TEST_CASE("a SEV4 is recorded as a ticket and opens no war room", "[integration][service]") {
+    service_fixture f;
+    const auto r = f.run("create SEV4 \"typo on the status page\"", "general");
+    REQUIRE(r.ok);
+    CHECK(contains(r.text, "ticket"));
+    CHECK(r.channel_name.empty());
+    CHECK(f.chat.of("create").empty());
+    const auto posts = f.chat.of("post");
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].channel == "general");
+}
+
+TEST_CASE("private and security incidents get a private channel and no cross-post",
+          "[integration][service]") {
+    service_fixture f;
+    auto r = f.run("create SEV1 \"customer data export\" --private", "general");
+    REQUIRE(r.ok);
+    CHECK(f.chat.of("create_private").size() == 1);
+    for (const auto& p : f.chat.of("post")) CHECK(p.channel != "incidents");
+
+    r = f.run("create SEV0 \"Security breach: leaked API keys\"", "general");
+    REQUIRE(r.ok);
+    CHECK(contains(r.text, "security"));
+    CHECK(f.chat.of("create_private").size() == 2);
+    for (const auto& p : f.chat.of("post")) CHECK(p.channel != "incidents");
+}
+
+TEST_CASE("the lifecycle is followed in the war room and recorded in the timeline",
+          "[integration][service]") {
+    service_fixture f;
+    const auto room = f.run("create SEV2 \"API error rate spike\"", "general").channel_name;
+    const auto id = "INC-20240115-0001";
+    f.clock.advance(5min);
+    REQUIRE(f.run("status identified", room).ok);
+    REQUIRE(f.run("update \"pool at 100%, raising it\"", room, "bob").ok);
+    REQUIRE(f.run("hypothesis \"connection pool exhausted\" --confidence high", room).ok);
+    REQUIRE(f.run("mitigation \"raise pool to 50\" --owner @bob", room).ok);
+    REQUIRE(f.run("status monitoring", room).ok);
+    f.clock.advance(30min);
+    const auto resolved = f.run("resolve \"Increased database connection pool from 20 to 50\"", room);
+    REQUIRE(resolved.ok);
+    CHECK(contains(resolved.text, "35m"));
+    REQUIRE(f.run("close", room).ok);
+
+    const auto inc = f.svc->find(id);
+    REQUIRE(inc);
+    CHECK(inc->status == warroom::domain::status::closed);
+    CHECK(inc->acknowledged_at.has_value());
+    CHECK(inc->mitigated_at.has_value());
+    CHECK(inc->resolved_at.has_value());
+    CHECK(inc->closed_at.has_value());
+    CHECK(inc->summary == "Increased database connection pool from 20 to 50");
+    CHECK(inc->hypotheses.size() == 1);
+    CHECK(inc->mitigations.size() == 1);
+    CHECK(inc->participants == std::vector<std::string>{"alice", "bob"});
+
+    const auto events = f.svc->events(id);
+    std::vector<std::string> kinds;
+    for (const auto& e : events) kinds.emplace_back(warroom::domain::to_string(e.kind));
+    CHECK(kinds == std::vector<std::string>{"declared", "status_changed", "update_posted",
+                                            "hypothesis", "mitigation", "status_changed",
+                                            "resolved", "closed"});
+    CHECK(events[1].data["from"] == "investigating");
+    CHECK(events[1].data["to"] == "identified");
+    CHECK(events[2].actor == "bob");
+    for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].id > events[i - 1].id);
+
+    // The pinned card and the announcement were edited in place as the incident changed.
+    CHECK_FALSE(f.chat.of("update").empty());
+    CHECK(contains(f.chat.of("post").back().text, "closed"));
+}
+
+TEST_CASE("an illegal transition is a one-line error and changes nothing", "[integration][service]") {
+    service_fixture f;
+    const auto room = f.run("create SEV2 \"x\"", "general").channel_name;
+    const auto before_events = f.timeline_size("INC-20240115-0001");
+    const auto before_calls = f.chat.calls.size();
+    for (const char* bad : {"close", "status investigating", "sev SEV2"}) {
+        INFO(bad);
+        const auto r = f.run(bad, room);
+        CHECK_FALSE(r.ok);
+        CHECK_FALSE(contains(r.text, "\n"));
+    }
+    CHECK(f.timeline_size("INC-20240115-0001") == before_events);
+    CHECK(f.chat.calls.size() == before_calls);
+    CHECK(f.pending() == 0);
+}
+
+TEST_CASE("incident commands outside a war room say where to run them", "[integration][service]") {
+    service_fixture f;
+    const auto r = f.run("status identified", "general");
+    CHECK_FALSE(r.ok);
+    CHECK(contains(r.text, "not an incident channel"));
+}
+
+TEST_CASE("a repeated delivery with the same idempotency key is applied once",
+          "[integration][service]") {
+    service_fixture f;
+    const auto first = f.run("create SEV2 \"dup\"", "general", "alice", "trigger-1");
+    const auto second = f.run("create SEV2 \"dup\"", "general", "alice", "trigger-1");
+    CHECK(first.ok);
+    CHECK(second.duplicate);
+    CHECK(f.chat.of("create").size() == 1);
+    CHECK(f.run("create SEV2 \"other\"", "general", "alice", "trigger-2").incident_id ==
+          "INC-20240115-0002");
+}
+
+TEST_CASE("action items are added, listed and completed by number", "[integration][service]") {
+    service_fixture f;
+    const auto room = f.run("create SEV2 \"x\"", "general").channel_name;
+    REQUIRE(f.run("action add \"Add pool monitoring\" --owner @devops --due 2025-02-01 --priority P1",
+                  room).ok);
+    REQUIRE(f.run("action add \"Load test bulk features\" --owner @qa --due 2025-02-15", room).ok);
+    auto list = f.run("action list", room);
+    CHECK(contains(list.text, "#1 Add pool monitoring"));
+    CHECK(contains(list.text, "@qa"));
+    REQUIRE(f.run("action done 1", room).ok);
+    CHECK_FALSE(f.run("action done 1", room).ok);
+    const auto missing = f.run("action done 7", room);
+    CHECK_FALSE(missing.ok);
+    CHECK(contains(missing.text, "no action item #7"));
+    const auto inc = f.svc->find("INC-20240115-0001");
+    REQUIRE(inc->actions.size() == 2);
+    CHECK(inc->actions[0].done);
+    CHECK(inc->actions[1].priority == "P2");
+}
+
+TEST_CASE("severity and commander changes update the topic and record from and to",
+          "[integration][service]") {
+    service_fixture f;
+    const auto room = f.run("create SEV3 \"slow search\"", "general").channel_name;
+    REQUIRE(f.run("sev SEV1", room).ok);
+    REQUIRE(f.run("commander @carol", room).ok);
+    REQUIRE(f.run("role scribe @dave", room).ok);
+    CHECK(f.chat.of("set_topic").back().text == "SEV1: slow search | Commander: @carol");
+    const auto events = f.svc->events("INC-20240115-0001");
+    CHECK(events[1].data["from"] == "SEV3");
+    CHECK(events[1].data["to"] == "SEV1");
+    CHECK(events[2].data["to"] == "carol");
+    CHECK(events[3].data["role"] == "scribe");
+    const auto inc = f.svc->find("INC-20240115-0001");
+    CHECK(inc->update_cadence == 10min);
+    CHECK(inc->role_holder("scribe") == "dave");
+}
+
+TEST_CASE("a ticket raised to SEV2 gets its war room", "[integration][service]") {
+    service_fixture f;
+    const auto r = f.run("create SEV4 \"odd log line\"", "general");
+    REQUIRE(f.chat.of("create").empty());
+    const auto up = f.run("sev SEV2 ", "general", "alice", {});
+    CHECK_FALSE(up.ok);  // the ticket has no channel: it is addressed by id
+    warroom::service::command_context ctx{"alice", "general",
+                                          warroom::domain::event_source::slash_command, {},
+                                          r.incident_id};
+    REQUIRE(f.svc->set_severity(ctx, warroom::domain::severity::sev2).ok);
+    f.deliver();
+    CHECK(f.chat.of("create").size() == 1);
+    CHECK(f.chat.of("pin").size() == 1);
+}
+
+TEST_CASE("incidents, timelines and message references survive a restart",
+          "[integration][service]") {
+    service_fixture f;
+    const auto room = f.run("create SEV2 \"persisted\"", "general").channel_name;
+    REQUIRE(f.run("note \"before restart\"", room).ok);
+    f.restart();
+    REQUIRE(f.run("status identified", room).ok);  // edits the card posted before the restart
+    CHECK(f.chat.of("update").size() >= 1);
+    const auto tl = f.run("timeline", room);
+    CHECK(contains(tl.text, "before restart"));
+    CHECK(contains(f.run("list", "general").text, "INC-20240115-0001"));
+}
+
+TEST_CASE("messages that fail to deliver are retried later, in order", "[integration][service]") {
+    service_fixture f;
+    f.chat.fail_next = 1;  // the channel creation fails once with a retryable error
+    const auto r = f.run("create SEV2 \"flaky chat\"", "general");
+    REQUIRE(r.ok);  // the command is committed; delivery is the outbox's job
+    CHECK(f.chat.of("create").empty());
+    CHECK(f.pending() == 6);
+    f.clock.advance(2s);
+    f.deliver();
+    CHECK(f.chat.of("create").size() == 1);
+    CHECK(f.chat.of("pin").size() == 1);
+    CHECK(f.pending() == 0);
+    CHECK(f.chat.calls.front().method == "create");
+}
+
+TEST_CASE("a taken channel name moves on to the next free one", "[integration][service]") {
+    service_fixture f;
+    f.chat.taken_names = {"incident-20240115-0001"};
+    const auto r = f.run("create SEV2 \"name clash\"", "general");
+    REQUIRE(r.ok);
+    REQUIRE(f.chat.of("create").size() == 1);
+    CHECK(f.chat.of("create")[0].text == "incident-20240115-0001-2");
+    CHECK(f.svc->find(r.incident_id)->channel_name == "incident-20240115-0001-2");
+    CHECK(f.run("status identified", "incident-20240115-0001-2").ok);
+}
+
+TEST_CASE("stats count incidents by status and severity", "[integration][service]") {
+    service_fixture f;
+    const auto room = f.run("create SEV1 \"a\"", "general").channel_name;
+    f.run("create SEV3 \"b\"", "general");
+    f.clock.advance(1h);
+    REQUIRE(f.run("resolve \"fixed\"", room).ok);
+    const auto s = f.run("stats", "general");
+    CHECK(contains(s.text, "2 total"));
+    CHECK(contains(s.text, "SEV1=1"));
+    CHECK(contains(s.text, "Mean time to resolve: 1h 00m"));
+}
