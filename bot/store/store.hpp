@@ -18,13 +18,13 @@ namespace warroom::store {
 /// A database problem worth one line to the operator (bad URL, unreachable server, ...).
 /// The message never contains the password.
 class store_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 /// Thrown by update_incident when another writer saved the incident in between.
 class conflict_error : public store_error {
-public:
+  public:
     using store_error::store_error;
 };
 
@@ -78,7 +78,7 @@ struct incident_filter {
 /// The operations one command may do inside its transaction. Obtained from store::transact and
 /// valid only inside the callback.
 class store_tx {
-public:
+  public:
     virtual ~store_tx() = default;
 
     /// Records an idempotency key. False when the key was already there: the caller must not
@@ -95,7 +95,8 @@ public:
     virtual void update_incident(const domain::incident& inc) = 0;
     /// With for_update the row is locked until the transaction ends (PostgreSQL); SQLite
     /// transactions are already exclusive.
-    virtual std::optional<domain::incident> find_incident(const std::string& id, bool for_update) = 0;
+    virtual std::optional<domain::incident> find_incident(const std::string& id,
+                                                          bool for_update) = 0;
     /// Matches either the channel id or the channel name (without '#').
     virtual std::optional<domain::incident> find_incident_by_channel(const std::string& channel,
                                                                      bool for_update) = 0;
@@ -131,7 +132,7 @@ public:
 /// A database. Thread-safe: transact may be called from several threads at once; each call gets
 /// its own connection from the store's pool.
 class store {
-public:
+  public:
     virtual ~store() = default;
 
     /// Runs `fn` in one transaction: committed when fn returns, rolled back when it throws

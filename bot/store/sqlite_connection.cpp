@@ -1,0 +1,180 @@
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <filesystem>
+#include <unordered_map>
+
+#include "bot/store/sql_connection.hpp"
+
+namespace warroom::store {
+
+namespace {
+
+constexpr int busy_timeout_ms = 5000;
+
+sql_error translate(const SQLite::Exception& e, const std::string& context) {
+    const int primary = e.getErrorCode() & 0xff;
+    const auto k = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? sql_error::kind::transient
+                                                                        : sql_error::kind::other;
+    return sql_error(k, scrub_message(context + e.what(), ""));
+}
+
+class sqlite_connection final : public sql_connection {
+  public:
+    sqlite_connection(const std::string& target, bool uri)
+        : db_(target, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | (uri ? SQLITE_OPEN_URI : 0),
+              busy_timeout_ms) {
+        // WAL lets readers run beside the writer; NORMAL sync in WAL mode survives a process
+        // crash (kill -9), only a power loss may drop the last commits.
+        db_.exec("PRAGMA journal_mode=WAL");
+        db_.exec("PRAGMA synchronous=NORMAL");
+        db_.exec("PRAGMA foreign_keys=ON");
+        if (sqlite3_db_readonly(db_.getHandle(), "main") == 1) {
+            throw sql_error(sql_error::kind::other, "the database file is read-only");
+        }
+    }
+
+    sql_dialect dialect() const override { return sql_dialect::sqlite; }
+
+    void begin() override {
+        // IMMEDIATE takes the write lock up front: two transactions that both read and then
+        // write can otherwise deadlock (SQLITE_BUSY without waiting).
+        run_simple("BEGIN IMMEDIATE");
+    }
+
+    void commit() override { run_simple("COMMIT"); }
+
+    void rollback() noexcept override {
+        if (!in_transaction())
+            return;
+        try {
+            db_.exec("ROLLBACK");
+        } catch (...) {
+            broken_ = true;
+        }
+    }
+
+    bool in_transaction() const override { return sqlite3_get_autocommit(db_.getHandle()) == 0; }
+
+    bool broken() const override { return broken_; }
+
+    sql_result exec(const std::string& sql, const sql_params& params) override {
+        SQLite::Statement& stmt = prepare(sql);
+        // Reset even when stepping throws: an unfinished statement would keep its lock.
+        struct reset_guard {
+            SQLite::Statement& s;
+            ~reset_guard() {
+                try {
+                    s.reset();
+                } catch (...) {
+                    // The error was already reported by the step that failed.
+                }
+            }
+        } guard{stmt};
+        try {
+            stmt.clearBindings();
+            if (static_cast<std::size_t>(stmt.getBindParameterCount()) != params.size()) {
+                throw sql_error(sql_error::kind::other,
+                                "SQLite: statement expects " +
+                                    std::to_string(stmt.getBindParameterCount()) +
+                                    " parameters, got " + std::to_string(params.size()));
+            }
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                const std::string name = "$" + std::to_string(i + 1);
+                const int index = stmt.getIndex(name.c_str());
+                if (index == 0) {
+                    throw sql_error(sql_error::kind::other,
+                                    "SQLite: statement has no parameter " + name);
+                }
+                if (params[i]) {
+                    stmt.bind(index, *params[i]);
+                } else {
+                    stmt.bind(index);
+                }
+            }
+            sql_result result;
+            const int columns = stmt.getColumnCount();
+            while (stmt.executeStep()) {
+                sql_row row;
+                row.reserve(static_cast<std::size_t>(columns));
+                for (int c = 0; c < columns; ++c) {
+                    if (stmt.isColumnNull(c)) {
+                        row.emplace_back(std::nullopt);
+                    } else {
+                        row.emplace_back(stmt.getColumn(c).getString());
+                    }
+                }
+                result.rows.push_back(std::move(row));
+            }
+            result.affected = sqlite3_changes(db_.getHandle());
+            return result;
+        } catch (const SQLite::Exception& e) {
+            throw translate(e, "SQLite: ");
+        }
+    }
+
+    void exec_script(const std::string& sql) override {
+        try {
+            db_.exec(sql);
+        } catch (const SQLite::Exception& e) {
+            throw translate(e, "SQLite: ");
+        }
+    }
+
+  private:
+    SQLite::Statement& prepare(const std::string& sql) {
+        auto it = statements_.find(sql);
+        if (it == statements_.end()) {
+            try {
+                it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+            } catch (const SQLite::Exception& e) {
+                throw translate(e, "SQLite: ");
+            }
+        }
+        return *it->second;
+    }
+
+    void run_simple(const char* sql) {
+        try {
+            db_.exec(sql);
+        } catch (const SQLite::Exception& e) {
+            throw translate(e, std::string("SQLite ") + sql + ": ");
+        }
+    }
+
+    SQLite::Database db_;
+    // Prepared once per connection; the set of statements is fixed by the code, so it stays small.
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+    bool broken_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<sql_connection> connect_sqlite(const std::string& target, bool uri) {
+    const std::string prefix = "cannot open SQLite database " + target + ": ";
+    try {
+        return std::make_unique<sqlite_connection>(target, uri);
+    } catch (const sql_error& e) {
+        throw sql_error(e.error_kind(), prefix + e.what());
+    } catch (const SQLite::Exception& e) {
+        // SQLite only says "unable to open database file"; name the usual cause.
+        std::string reason = e.what();
+        if (!uri) {
+            namespace fs = std::filesystem;
+            std::error_code ec;
+            const fs::path parent = fs::absolute(fs::path(target), ec).parent_path();
+            if (!ec && !fs::is_directory(parent, ec)) {
+                reason += " (directory " + parent.string() + " does not exist)";
+            } else if (!ec && access(parent.c_str(), W_OK) != 0) {
+                reason += " (directory " + parent.string() + " is not writable)";
+            }
+        }
+        throw sql_error(sql_error::kind::other, scrub_message(prefix + reason, ""));
+    }
+}
+
+}  // namespace warroom::store
