@@ -535,3 +535,11 @@ TEST_CASE("process_environment reads the real environment", "[config][env]") {
     CHECK(env.at("WARROOM_CONFIG_TEST_PROBE") == "a=b");
     ::unsetenv("WARROOM_CONFIG_TEST_PROBE");
 }
+
+TEST_CASE("the shipped config.example.yaml loads and shows exactly the defaults",
+          "[config][example]") {
+    const std::string path = std::string(WARROOM_SOURCE_DIR) + "/deploy/config.example.yaml";
+    const auto cfg = config::load({{"WARROOM_CONFIG", path}});
+    CHECK(config::describe(cfg) == config::describe(config::default_config()));
+    CHECK(config::validate(cfg).empty());
+}
