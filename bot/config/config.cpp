@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -310,7 +311,18 @@ class yaml_reader {
             return "nothing";
         if (secret)
             return "a value that is not a string";
-        return "'" + n.Scalar() + "'";
+        // Errors are one line: a block scalar's newlines are shown escaped, a long value cut.
+        std::string shown;
+        for (const char c : n.Scalar()) {
+            if (c == '\n') {
+                shown += "\\n";
+            } else if (c != '\r') {
+                shown.push_back(c);
+            }
+        }
+        if (shown.size() > 60)
+            shown = shown.substr(0, 57) + "...";
+        return "'" + shown + "'";
     }
 
     std::string origin_;

@@ -543,3 +543,9 @@ TEST_CASE("the shipped config.example.yaml loads and shows exactly the defaults"
     CHECK(config::describe(cfg) == config::describe(config::default_config()));
     CHECK(config::validate(cfg).empty());
 }
+
+TEST_CASE("an error about a multi-line value stays on one line", "[config][errors]") {
+    const auto msg = yaml_error("database:\n  pool_size: |\n    many\n    more\n");
+    CHECK_THAT(msg, Catch::Contains("found 'many\\nmore\\n'"));
+    CHECK(msg.find('\n') == std::string::npos);
+}
