@@ -1,7 +1,6 @@
 #include "commands/arguments.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 #include "bot/domain/text.hpp"
 
@@ -92,8 +91,9 @@ std::string free_text(const invocation& inv, std::size_t first, std::string_view
     if (first >= ps.size())
         fail(usage, "missing " + std::string(what));
     if (ps[first].kind == token_kind::quoted && ps.size() > first + 1) {
-        fail(usage, "unexpected " + quote(ps[first + 1].raw) + " after the quoted " +
-                        std::string(what) + "; put all of it in one pair of quotes");
+        fail(usage, "unexpected " + quote(ps[first + 1].raw) +
+                        " after the quoted text; put all of " + std::string(what) +
+                        " in one pair of quotes");
     }
     std::string text;
     std::size_t previous_end = 0;
@@ -140,19 +140,22 @@ std::size_t utf8_length(std::string_view s) {
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    std::iota(row.begin(), row.end(), std::size_t{0});
+    // Optimal string alignment: a swap of two neighbours ("stauts") counts as one typo.
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        d[0][j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] =
-                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
         }
     }
-    return row[b.size()];
+    return d[a.size()][b.size()];
 }
 
 std::optional<std::string> closest(std::string_view typed, const std::vector<std::string>& names) {

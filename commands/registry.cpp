@@ -229,7 +229,7 @@ parse_result registry::parse(std::string_view text) const {
         if (spec == nullptr) {
             std::string message = "unknown subcommand " + args::quote(head.raw);
             if (auto near = suggest(head.text))
-                message += "; did you mean \"" + *near + "\"?";
+                message += " (did you mean \"" + *near + "\"?)";
             return parse_error{message + "; expected: a subcommand listed by /incident help"};
         }
         std::string incident_id;
