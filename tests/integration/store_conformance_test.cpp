@@ -936,3 +936,127 @@ TEST_CASE("database times keep nanoseconds and sort as text", "[store]") {
     CHECK(ws::format_db_time(b) < ws::format_db_time(a));
     CHECK(ws::format_db_time(t0 - 1ns) < ws::format_db_time(t0));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Retries and the connection pool, with failures injected under a real SQLite connection
+
+namespace {
+
+struct fault_plan {
+    std::atomic<int> exec_failures{0};
+    ws::sql_error::kind kind = ws::sql_error::kind::transient;
+    std::atomic<int> connections{0};
+};
+
+class faulty_connection final : public ws::sql_connection {
+  public:
+    faulty_connection(std::unique_ptr<ws::sql_connection> inner, fault_plan& plan)
+        : inner_(std::move(inner)), plan_(plan) {}
+    ws::sql_dialect dialect() const override { return inner_->dialect(); }
+    void begin() override { inner_->begin(); }
+    void commit() override { inner_->commit(); }
+    void rollback() noexcept override { inner_->rollback(); }
+    bool in_transaction() const override { return inner_->in_transaction(); }
+    bool broken() const override { return broken_ || inner_->broken(); }
+    ws::sql_result exec(const std::string& sql, const ws::sql_params& params) override {
+        if (plan_.exec_failures > 0 && inner_->in_transaction()) {
+            --plan_.exec_failures;
+            if (plan_.kind == ws::sql_error::kind::broken)
+                broken_ = true;
+            throw ws::sql_error(plan_.kind, "injected failure");
+        }
+        return inner_->exec(sql, params);
+    }
+    void exec_script(const std::string& sql) override { inner_->exec_script(sql); }
+
+  private:
+    std::unique_ptr<ws::sql_connection> inner_;
+    fault_plan& plan_;
+    bool broken_ = false;
+};
+
+struct faulty_store {
+    std::string dir;
+    fault_plan plan;
+    std::unique_ptr<ws::store> db;
+
+    explicit faulty_store(int pool_size) {
+        dir = (std::filesystem::temp_directory_path() / "warroom-faulty-XXXXXX").string();
+        REQUIRE(mkdtemp(dir.data()) != nullptr);
+        const std::string path = dir + "/warroom.db";
+        ws::connection_factory factory = [this, path]() -> std::unique_ptr<ws::sql_connection> {
+            ++plan.connections;
+            return std::make_unique<faulty_connection>(ws::connect_sqlite(path, false), plan);
+        };
+        auto first = factory();
+        db = ws::make_sql_store(factory, std::move(first), pool_size);
+        db->migrate();
+    }
+    ~faulty_store() {
+        db.reset();
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a transient database failure reruns the whole transaction", "[store][retry]") {
+    faulty_store s(1);
+    s.plan.exec_failures = 2;
+    int runs = 0;
+    bool claimed = false;
+    s.db->transact([&](ws::store_tx& tx) {
+        ++runs;
+        claimed = tx.inbox_claim("evt", "slack", t0);
+    });
+    CHECK(runs == 3);
+    CHECK(claimed);
+    CHECK(s.plan.connections == 1);  // the same pooled connection served every attempt
+}
+
+TEST_CASE("a transaction that keeps failing gives up and frees its connection", "[store][retry]") {
+    faulty_store s(1);
+    s.plan.exec_failures = 1000;
+    int runs = 0;
+    CHECK_THROWS_AS(s.db->transact([&](ws::store_tx& tx) {
+        ++runs;
+        tx.inbox_claim("evt", "slack", t0);
+    }),
+                    ws::store_error);
+    CHECK(runs > 1);
+    CHECK(runs <= 10);
+    s.plan.exec_failures = 0;
+    // With a pool of one, a leaked connection would make this wait and time out.
+    s.db->transact([&](ws::store_tx& tx) { CHECK(tx.inbox_claim("evt", "slack", t0)); });
+    CHECK(s.plan.connections == 1);
+}
+
+TEST_CASE("a broken connection is dropped and the transaction reruns on a new one",
+          "[store][retry]") {
+    faulty_store s(1);
+    s.plan.kind = ws::sql_error::kind::broken;
+    s.plan.exec_failures = 1;
+    int runs = 0;
+    s.db->transact([&](ws::store_tx& tx) {
+        ++runs;
+        tx.inbox_claim("evt", "slack", t0);
+    });
+    CHECK(runs == 2);
+    CHECK(s.plan.connections == 2);
+    s.db->transact([&](ws::store_tx& tx) { CHECK_FALSE(tx.inbox_claim("evt", "slack", t0)); });
+    CHECK(s.plan.connections == 2);
+}
+
+TEST_CASE("an exception from the caller's code is not retried", "[store][retry]") {
+    faulty_store s(1);
+    int runs = 0;
+    CHECK_THROWS_WITH(s.db->transact([&](ws::store_tx& tx) {
+        ++runs;
+        tx.inbox_claim("evt", "slack", t0);
+        throw std::invalid_argument("bad input");
+    }),
+                      "bad input");
+    CHECK(runs == 1);
+    s.db->transact([&](ws::store_tx& tx) { CHECK(tx.inbox_claim("evt", "slack", t0)); });
+}
