@@ -28,7 +28,8 @@ as_owner() {
 
 free_port() {
     if command -v python3 >/dev/null 2>&1; then
-        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1]); s.close()'
         return
     fi
     local port
@@ -42,7 +43,8 @@ free_port() {
 }
 
 cmd_start() {
-    [[ -x "$PG_BIN/initdb" ]] || die "initdb not found in $PG_BIN (install the postgresql-15 package)"
+    [[ -x "$PG_BIN/initdb" ]] ||
+        die "initdb not found in $PG_BIN (install the postgresql-15 package)"
     local dir password port
     dir="$(mktemp -d /tmp/warroom-pg.XXXXXX)"
     chmod 700 "$dir"
@@ -63,11 +65,14 @@ cmd_start() {
     fi
     as_owner rm -f "$pwfile"
 
+    # Throwaway data: durability settings off for speed.
+    local opts="-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+    opts+=" -c full_page_writes=off -c max_connections=200"
     local attempt started=0
     for attempt in 1 2 3; do
         port="$(free_port)"
         if as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            -o "-p $port -k $dir $opts" \
             start >&2; then
             started=1
             break
