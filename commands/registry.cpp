@@ -57,6 +57,8 @@ std::string unknown_flag_problem(const command_spec& spec, std::string_view name
         names.push_back(f.name);
     if (auto near = args::closest(name, names))
         problem += " (did you mean --" + *near + "?)";
+    else
+        problem += " (quote text that contains --)";
     return problem;
 }
 

@@ -1,5 +1,6 @@
 #include "commands/tokenizer.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "bot/domain/text.hpp"
@@ -47,11 +48,17 @@ bool all_of(std::string_view s, bool (*pred)(char)) {
 
 // Error messages quote user input; keep them short and on one line.
 std::string shown(std::string_view s) {
+    constexpr std::size_t limit = 40;
+    std::size_t cut = std::min(limit, s.size());
+    // Never split a UTF-8 sequence: JSON encoders reject the broken bytes.
+    while (cut < s.size() && cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
     std::string out;
-    for (const char c : s.substr(0, 40)) {
+    for (const char c : s.substr(0, cut)) {
         out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
     }
-    if (s.size() > 40)
+    if (cut < s.size())
         out += "...";
     return out;
 }

@@ -1,4 +1,5 @@
 #include "bot/domain/clock.hpp"
+#include "bot/domain/text.hpp"
 #include "commands/arguments.hpp"
 #include "commands/handlers/duration.hpp"
 #include "commands/handlers/handlers.hpp"
@@ -13,7 +14,7 @@ constexpr std::string_view usage = "cadence DURATION|off (e.g. 15m)";
 request parse(const invocation& inv) {
     const token& t = args::positional(inv, 0, "the interval");
     args::at_most(inv, 1);
-    if (t.kind == token_kind::word && (t.text == "off" || t.text == "OFF")) {
+    if (t.kind == token_kind::word && domain::to_lower(t.text) == "off") {
         return cadence_command{std::chrono::seconds{0}};
     }
     return cadence_command{reminder_interval(t, usage)};

@@ -394,7 +394,7 @@ TEST_CASE("malformed input gets a one-line error that says what was expected", "
         {"update \"  \"", "the update text must not be empty"},
         {"update \"rolled back\" v2.2",
          "unexpected \"v2.2\" after the quoted text; put all of the update text in one"},
-        {"update restarted --force", "unknown flag --force for /incident update"},
+        {"update restarted --force", "unknown flag --force for /incident update (quote text"},
         // sev
         {"sev", "missing the severity"},
         {"sev SEV9", "expected: /incident sev SEV0-4|P0-4 (got \"SEV9\")"},
