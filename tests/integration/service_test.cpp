@@ -120,7 +120,7 @@ TEST_CASE("the lifecycle is followed in the war room and recorded in the timelin
 
     // The pinned card and the announcement were edited in place as the incident changed.
     CHECK_FALSE(f.chat.of("update").empty());
-    CHECK(contains(f.chat.of("post").back().text, "closed"));
+    CHECK(contains(f.chat.of("post").back().text, "Incident Closed"));
 }
 
 TEST_CASE("an illegal transition is a one-line error and changes nothing", "[integration][service]") {
