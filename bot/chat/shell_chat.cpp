@@ -66,15 +66,28 @@ std::string shell_chat::post_message(const std::string& channel, const message& 
     char ts[32];
     std::snprintf(ts, sizeof ts, "%lld.%06lld", n / 1'000'000, n % 1'000'000);
     print_block(display(channel) + " @" + bot_name_ + ":", msg.text);
+    posted_[ts] = msg.text;
     return ts;
 }
 
 void shell_chat::update_message(const std::string& channel, const std::string& ts,
                                 const message& msg) {
     std::lock_guard lock(mutex_);
-    // The full card would repeat on every change; its first line says what it now shows.
-    const std::string first = msg.text.substr(0, msg.text.find('\n'));
-    out_ << "  ── " << display(channel) << " message " << ts << " edited: " << first << "\n";
+    // Repeating the whole card on every change would drown the conversation: show the lines
+    // that changed when this run posted the message, else its first line.
+    std::string shown;
+    const auto known = posted_.find(ts);
+    if (known != posted_.end()) {
+        std::istringstream before(known->second), after(msg.text);
+        std::string old_line, new_line;
+        while (std::getline(after, new_line)) {
+            const bool had = static_cast<bool>(std::getline(before, old_line));
+            if (!had || old_line != new_line) shown += (shown.empty() ? "" : " / ") + new_line;
+        }
+        known->second = msg.text;
+    }
+    if (shown.empty()) shown = msg.text.substr(0, msg.text.find('\n'));
+    out_ << "  ── " << display(channel) << " message " << ts << " edited: " << shown << "\n";
     out_.flush();
 }
 

@@ -42,6 +42,7 @@ private:
     std::mutex mutex_;
     std::set<std::string> channels_;  // created in this run; the rest are assumed to exist
     std::map<std::string, std::string> topics_;
+    std::map<std::string, std::string> posted_;  // ts -> text, to show what an edit changed
     long long next_ts_ = 0;
 };
 

@@ -35,7 +35,7 @@ void register_cadence(registry& r) {
     r.add({
         .name = "cadence",
         .usage = std::string(usage),
-        .summary = "set how often the bot asks for a status update",
+        .summary = "set how often the bot asks for a status update (not yet available)",
         .parse = parse,
         .execute = typed_execute(&execute),
     });

@@ -21,7 +21,7 @@ void register_close(registry& r) {
     r.add({
         .name = "close",
         .usage = "close",
-        .summary = "close the resolved incident and archive its record",
+        .summary = "close the resolved incident",
         .incident_scoped = true,
         .parse = parse,
         .execute = typed_execute(&execute),

@@ -35,9 +35,9 @@ request parse(const invocation& inv) {
 }
 
 service::command_result execute(const diag_command& cmd, const execution&) {
-    return reply("diagnostics are not configured yet, so `" + cmd.name +
-                 "` was not run: declare queries under `diagnostics:` in the config file (see "
-                 "deploy/config.example.yaml)");
+    return reply("diagnostics are not available in this release, so `" + cmd.name +
+                 "` was not run: run the query by hand and record what it showed with "
+                 "/incident note");
 }
 
 }  // namespace
@@ -46,7 +46,7 @@ void register_diag(registry& r) {
     r.add({
         .name = "diag",
         .usage = std::string(usage),
-        .summary = "run a pre-declared diagnostic query and record its result",
+        .summary = "run a pre-declared diagnostic query and record its result (not yet available)",
         .parse = parse,
         .execute = typed_execute(&execute),
     });

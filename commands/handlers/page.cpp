@@ -41,8 +41,8 @@ request parse(const invocation& inv) {
 
 service::command_result execute(const page_command& cmd, const execution&) {
     // Say plainly that nobody was paged: a responder must not believe help is on the way.
-    return reply("paging is not configured, so " + cmd.display +
-                 " was not paged: set pagerduty.routing_key in the config");
+    return reply("paging is not available in this release, so " + cmd.display +
+                 " was NOT paged: page them directly and record it with /incident note");
 }
 
 }  // namespace
@@ -51,7 +51,7 @@ void register_page(registry& r) {
     r.add({
         .name = "page",
         .usage = std::string(usage),
-        .summary = "page a person, a user group or a team (default: on-call)",
+        .summary = "page a person, a user group or a team (default: on-call) (not yet available)",
         .parse = parse,
         .execute = typed_execute(&execute),
     });

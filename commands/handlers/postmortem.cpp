@@ -21,7 +21,7 @@ void register_postmortem(registry& r) {
     r.add({
         .name = "postmortem",
         .usage = "postmortem",
-        .summary = "draft the postmortem from the recorded timeline",
+        .summary = "draft the postmortem from the recorded timeline (not yet available)",
         .parse = parse,
         .execute = typed_execute(&execute),
     });

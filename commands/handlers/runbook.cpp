@@ -21,8 +21,8 @@ request parse(const invocation& inv) {
 }
 
 service::command_result execute(const runbook_command& cmd, const execution&) {
-    return reply("runbooks are not available in chat yet, so `" + cmd.name +
-                 "` cannot be shown here; the runbooks ship with warroom in deploy/runbooks/");
+    return reply("runbooks are not shown in chat in this release, so `" + cmd.name +
+                 "` cannot be shown here; the seed runbooks ship in deploy/runbooks/");
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ void register_runbook(registry& r) {
     r.add({
         .name = "runbook",
         .usage = std::string(usage),
-        .summary = "show a runbook's steps in the war room",
+        .summary = "show a runbook's steps in the war room (not yet available)",
         .parse = parse,
         .execute = typed_execute(&execute),
     });

@@ -29,7 +29,7 @@ void register_snooze(registry& r) {
     r.add({
         .name = "snooze",
         .usage = std::string(usage),
-        .summary = "pause status-update reminders for a while",
+        .summary = "pause status-update reminders for a while (not yet available)",
         .parse = parse,
         .execute = typed_execute(&execute),
     });

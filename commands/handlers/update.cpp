@@ -22,7 +22,7 @@ void register_update(registry& r) {
     r.add({
         .name = "update",
         .usage = std::string(usage),
-        .summary = "post a status update to the war room and the announce channel",
+        .summary = "post a status update to the war room",
         .parse = parse,
         .execute = typed_execute(&execute),
     });

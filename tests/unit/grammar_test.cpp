@@ -702,7 +702,7 @@ TEST_CASE("help is answered without the service", "[dispatch]") {
     CHECK(svc.calls.empty());
 }
 
-TEST_CASE("capabilities not configured yet say so, say how to enable them, and change nothing",
+TEST_CASE("capabilities not in this release say so plainly, say what to do instead, and change nothing",
           "[dispatch]") {
     struct answer {
         std::string text;
@@ -710,10 +710,10 @@ TEST_CASE("capabilities not configured yet say so, say how to enable them, and c
     };
     const std::vector<answer> cases{
         {"diag db-connections limit=5", "`db-connections` was not run"},
-        {"diag db-connections", "declare queries under `diagnostics:` in the config file"},
+        {"diag db-connections", "record what it showed with /incident note"},
         {"runbook database-outage", "deploy/runbooks/"},
-        {"page <@U1|dba>", "<@U1|dba> was not paged: set pagerduty.routing_key"},
-        {"page", "the on-call responder was not paged"},
+        {"page <@U1|dba>", "<@U1|dba> was NOT paged: page them directly"},
+        {"page", "the on-call responder was NOT paged"},
         {"cadence 15m", "no reminder every 15m was scheduled; post updates with /incident update"},
         {"cadence off", "cadence is not enabled in this build"},
         {"snooze 30m", "nothing to snooze for 30m"},
