@@ -1,0 +1,88 @@
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/chat/chat_platform.hpp"
+#include "bot/domain/clock.hpp"
+#include "bot/slack/web_api.hpp"
+
+namespace warroom::slack {
+
+struct auth_info {
+    bool ok = false;
+    std::string user_id;  // the bot's own user (U…)
+    std::string bot_id;   // B…
+    std::string team;
+    std::string team_id;
+    std::string url;
+    std::vector<std::string> scopes;  // from the x-oauth-scopes response header
+};
+
+/// The Slack chat_platform over the Web API. Channel arguments may be ids or names ("incidents",
+/// "#incidents"); names are resolved once through conversations.list and cached. Users may be
+/// ids (U…/W…), mentions (<@U…>) or handles ("@alice"), resolved through users.list.
+/// Errors are slack_api_error, a chat::chat_error carrying Slack's code. Thread-safe.
+/// `api` must outlive this object.
+class slack_chat final : public chat::chat_platform {
+  public:
+    explicit slack_chat(web_api& api);
+
+    chat::channel_info create_channel(const std::string& name, bool is_private) override;
+    void set_topic(const std::string& channel, const std::string& topic) override;
+    void invite(const std::string& channel, const std::vector<std::string>& users) override;
+    std::string post_message(const std::string& channel, const chat::message& msg) override;
+    void update_message(const std::string& channel, const std::string& ts,
+                        const chat::message& msg) override;
+    void pin(const std::string& channel, const std::string& ts) override;
+    void post_ephemeral(const std::string& channel, const std::string& user,
+                        const std::string& text) override;
+    std::optional<chat::user_info> lookup_user(const std::string& user) override;
+
+    /// auth.test; also remembers the bot's own user id (so invite never invites itself).
+    auth_info auth_test();
+    /// bookmarks.add of a link; returns the bookmark id.
+    std::string bookmarks_add(const std::string& channel, const std::string& title,
+                              const std::string& link);
+    /// usergroups.users.list: the member ids of a user group (S…).
+    std::vector<std::string> usergroup_members(const std::string& usergroup_id);
+    /// files.getUploadURLExternal → POST the bytes → files.completeUploadExternal; shares the
+    /// file in `channel` (empty: keep it private). Returns the file id.
+    std::string upload_file(const std::string& channel, const std::string& filename,
+                            const std::string& content, const std::string& title);
+    /// views.open; returns the view object (store its "id" for views_update).
+    nlohmann::json views_open(const std::string& trigger_id, const nlohmann::json& view);
+    /// views.update; `hash` may be empty (no conflict check).
+    nlohmann::json views_update(const std::string& view_id, const nlohmann::json& view,
+                                const std::string& hash);
+    /// conversations.open with one user; returns the DM channel id (D…).
+    std::string open_im(const std::string& user);
+
+    /// The channel id for an id or a name; throws chat_error{"channel_not_found"}.
+    std::string resolve_channel(const std::string& channel);
+    /// The user id for an id, mention or handle; nullopt when no such user.
+    std::optional<std::string> resolve_user(const std::string& user);
+
+    static bool looks_like_channel_id(const std::string& s);
+    static bool looks_like_user_id(const std::string& s);
+
+  private:
+    void load_channels();
+    void load_users();
+    void invite_batch(const std::string& channel_id, const std::vector<std::string>& ids);
+
+    web_api& api_;
+    std::mutex mutex_;                                          // guards the caches
+    std::unordered_map<std::string, std::string> channel_ids_;  // name → id
+    std::unordered_map<std::string, std::string> user_ids_;     // lower-cased handle → id
+    std::optional<domain::time_point> users_loaded_at_;
+    std::optional<domain::time_point> channels_loaded_at_;
+    std::string self_user_id_;
+};
+
+}  // namespace warroom::slack
