@@ -66,7 +66,9 @@ service::command_result registry::dispatch(std::string_view text,
                                            const service::command_context& ctx,
                                            service::incident_service& service) const {
     service_binding binding(service);
-    return dispatch(text, ctx, static_cast<service_port&>(binding));
+    // Answers that never reached the service (grammar errors, help, capabilities not in this
+    // release) are recorded too, so a redelivered request is answered once.
+    return service.answer(ctx, dispatch(text, ctx, static_cast<service_port&>(binding)));
 }
 
 }  // namespace warroom::commands

@@ -64,6 +64,13 @@ public:
     virtual void post_ephemeral(const std::string& channel, const std::string& user,
                                 const std::string& text) = 0;
     virtual std::optional<user_info> lookup_user(const std::string& user) = 0;
+
+    /// Answers the person who ran a command, visible only to them. `target` is what the inbound
+    /// request carried: {"channel", "user"} and, from Slack, "response_url". The default posts
+    /// an ephemeral message; Slack prefers the response URL.
+    virtual void reply(const nlohmann::json& target, const std::string& text) {
+        post_ephemeral(target.value("channel", ""), target.value("user", ""), text);
+    }
 };
 
 }  // namespace warroom::chat

@@ -150,18 +150,28 @@ command_result incident_service::in_transaction(
         try {
             command_result result;
             db_.transact([&](store::store_tx& tx) {
-                if (!ctx.idempotency_key.empty() &&
-                    !tx.inbox_claim(ctx.idempotency_key, std::string(to_string(ctx.source)),
-                                    clock_.now())) {
+                if (!claim(tx, ctx)) {
                     result.duplicate = true;
                     result.text = "already applied";
                     return;
                 }
                 result = body(tx);
+                enqueue_reply(tx, ctx, result);
             });
+            result.recorded = true;
             return result;
         } catch (const user_error& e) {
-            return command_result{false, e.what(), false, {}, {}};
+            // Nothing of the command was kept; the refusal itself is answered once.
+            command_result refused{false, e.what(), false, {}, {}};
+            db_.transact([&](store::store_tx& tx) {
+                if (!claim(tx, ctx)) {
+                    refused.duplicate = true;
+                    return;
+                }
+                enqueue_reply(tx, ctx, refused);
+            });
+            refused.recorded = true;
+            return refused;
         } catch (const store::conflict_error& e) {
             // Another writer saved the incident in between; the whole command runs again on
             // fresh state (nothing of this attempt was committed).
@@ -169,6 +179,19 @@ command_result incident_service::in_transaction(
             spdlog::debug("retrying after conflict: {}", e.what());
         }
     }
+}
+
+bool incident_service::claim(store::store_tx& tx, const command_context& ctx) const {
+    return ctx.idempotency_key.empty() ||
+           tx.inbox_claim(ctx.idempotency_key, std::string(to_string(ctx.source)), clock_.now());
+}
+
+void incident_service::enqueue_reply(store::store_tx& tx, const command_context& ctx,
+                                     const command_result& result) const {
+    if (ctx.reply_to.is_null() || result.text.empty()) return;
+    tx.enqueue_outbox({result.incident_id, "reply",
+                       {{"target", ctx.reply_to}, {"text", result.text}, {"ok", result.ok}}},
+                      clock_.now());
 }
 
 command_result incident_service::on_incident(const command_context& ctx,
@@ -572,6 +595,19 @@ command_result incident_service::stats(const command_context& ctx) {
         }
         return command_result{true, out, false, {}, {}};
     });
+}
+
+command_result incident_service::answer(const command_context& ctx, command_result r) {
+    if (r.recorded || (ctx.idempotency_key.empty() && ctx.reply_to.is_null())) return r;
+    db_.transact([&](store::store_tx& tx) {
+        if (!claim(tx, ctx)) {
+            r.duplicate = true;
+            return;
+        }
+        enqueue_reply(tx, ctx, r);
+    });
+    r.recorded = true;
+    return r;
 }
 
 std::optional<domain::incident> incident_service::find(const std::string& incident_id) {

@@ -32,6 +32,9 @@ struct command_context {
     std::string idempotency_key;
     /// Overrides the channel lookup: act on this incident wherever the command was typed.
     std::string incident_id;
+    /// When set ({"channel", "user", "response_url"?}), the reply to the caller is also written
+    /// to the outbox in the command's transaction, so it is delivered even if this process dies.
+    nlohmann::json reply_to;
 };
 
 /// The reply to the caller. Effects visible to others go through the outbox instead.
@@ -41,6 +44,7 @@ struct command_result {
     bool duplicate = false;    // the idempotency key had been applied already
     std::string incident_id;   // the incident acted on, when there is one
     std::string channel_name;  // its war room, so a shell can "click into" it after declare
+    bool recorded = false;     // the service claimed the idempotency key and queued the reply
 };
 
 struct declare_request {
@@ -93,6 +97,11 @@ public:
     command_result list(const command_context& ctx);
     command_result stats(const command_context& ctx);
 
+    /// Records an answer given without any change (a grammar error, help, a capability not in
+    /// this release): claims the idempotency key and queues the reply, like a command would, so
+    /// a redelivery is not answered twice. Without a key or reply target it returns `r` as is.
+    command_result answer(const command_context& ctx, command_result r);
+
     /// Read helpers for adapters (API, postmortem): nullopt when unknown.
     std::optional<domain::incident> find(const std::string& incident_id);
     std::vector<domain::timeline_event> events(const std::string& incident_id);
@@ -104,6 +113,10 @@ private:
                                const std::function<std::string(tx_context&)>& body);
     command_result in_transaction(const command_context& ctx,
                                   const std::function<command_result(store::store_tx&)>& body);
+    /// Claims the idempotency key (if any) in this transaction; false for a repeat.
+    bool claim(store::store_tx& tx, const command_context& ctx) const;
+    void enqueue_reply(store::store_tx& tx, const command_context& ctx,
+                       const command_result& result) const;
 
     store::store& db_;
     const config::config& cfg_;

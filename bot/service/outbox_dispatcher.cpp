@@ -142,6 +142,8 @@ void outbox_dispatcher::deliver(const store::outbox_row& row) {
         } else {
             chat_.pin(ref->channel, ref->ts);
         }
+    } else if (msg.kind == "reply") {
+        chat_.reply(p.at("target"), p.at("text"));
     } else if (msg.kind == "set_topic") {
         chat_.set_topic(resolve_channel(msg.incident_id, p.at("channel")), p.at("topic"));
     } else if (msg.kind == "invite") {
@@ -152,37 +154,6 @@ void outbox_dispatcher::deliver(const store::outbox_row& row) {
                                false);
     }
     db_.transact([&](store::store_tx& tx) { tx.mark_outbox_delivered(row.id, now()); });
-}
-
-void outbox_dispatcher::run(std::chrono::milliseconds poll) {
-    for (;;) {
-        try {
-            while (run_once() > 0) {
-            }
-        } catch (const std::exception& e) {
-            spdlog::error("outbox dispatcher: {}", e.what());
-        }
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, poll, [this] { return stopping_ || woken_; });
-        woken_ = false;
-        if (stopping_) return;
-    }
-}
-
-void outbox_dispatcher::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-}
-
-void outbox_dispatcher::notify() {
-    {
-        std::lock_guard lock(mutex_);
-        woken_ = true;
-    }
-    wake_.notify_all();
 }
 
 }  // namespace warroom::service

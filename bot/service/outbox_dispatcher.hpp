@@ -1,8 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 
 #include "bot/chat/chat_platform.hpp"
@@ -18,14 +16,9 @@ class outbox_dispatcher {
 public:
     outbox_dispatcher(store::store& db, chat::chat_platform& chat, const domain::clock& clock);
 
-    /// Delivers every message that is due now; returns how many were delivered.
+    /// Delivers every message that is due now; returns how many were delivered. Run it from a
+    /// background_loop (Slack mode) or right after a command (the shell).
     int run_once(int batch = 100);
-
-    /// Runs until stop(): delivers, then sleeps until woken or `poll` passes.
-    void run(std::chrono::milliseconds poll);
-    void stop();
-    /// Wakes run() early (a command just wrote to the outbox).
-    void notify();
 
     /// Backoff before attempt `attempts` + 1: 1 s, 2 s, 4 s ... capped at 5 minutes.
     static std::chrono::seconds backoff(int attempts);
@@ -37,10 +30,6 @@ private:
     store::store& db_;
     chat::chat_platform& chat_;
     const domain::clock& clock_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    bool woken_ = false;
 };
 
 }  // namespace warroom::service

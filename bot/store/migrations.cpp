@@ -122,6 +122,14 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_pending_due ON jobs (due_at, id) WHERE status = 'pending';
 CREATE INDEX jobs_incident_kind ON jobs (incident_id, kind);
 )sql"},
+    {3, "inbox as a durable queue", R"sql(
+ALTER TABLE inbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN payload TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN status TEXT NOT NULL DEFAULT 'applied';
+ALTER TABLE inbox ADD COLUMN lease_until TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX inbox_pending ON inbox (lease_until, received_at) WHERE status = 'pending';
+)sql"},
 };
 
 const std::vector<migration> postgres_migrations = {
@@ -237,6 +245,14 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_pending_due ON jobs (due_at, id) WHERE status = 'pending';
 CREATE INDEX jobs_incident_kind ON jobs (incident_id, kind);
+)sql"},
+    {3, "inbox as a durable queue", R"sql(
+ALTER TABLE inbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN payload TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN status TEXT NOT NULL DEFAULT 'applied';
+ALTER TABLE inbox ADD COLUMN lease_until TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX inbox_pending ON inbox (lease_until, received_at) WHERE status = 'pending';
 )sql"},
 };
 

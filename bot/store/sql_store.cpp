@@ -231,12 +231,67 @@ class sql_tx final : public store_tx {
     explicit sql_tx(sql_connection& c) : c_(c), pg_(c.dialect() == sql_dialect::postgres) {}
 
     bool inbox_claim(const std::string& key, const std::string& source, time_point at) override {
+        // A pending row (stored at acknowledgement) becomes applied. The UPDATE takes the row
+        // lock, so a concurrent claim waits and then finds it applied.
+        const auto pending = c_.exec(
+            "UPDATE inbox SET status = 'applied' WHERE key = $1 AND status = 'pending'", {key});
+        if (pending.affected > 0)
+            return true;
         // RETURNING tells both dialects apart "inserted" from "conflict, nothing done".
         const auto r = c_.exec(
-            "INSERT INTO inbox (key, source, received_at) VALUES ($1, $2, $3) "
+            "INSERT INTO inbox (key, source, received_at, status) VALUES ($1, $2, $3, 'applied') "
             "ON CONFLICT (key) DO NOTHING RETURNING key",
             {key, source, format_db_time(at)});
         return !r.rows.empty();
+    }
+
+    std::vector<bool> inbox_enqueue(const std::vector<inbox_item>& items) override {
+        std::vector<bool> fresh;
+        fresh.reserve(items.size());
+        for (const auto& item : items) {
+            const auto r = c_.exec(
+                "INSERT INTO inbox (key, source, received_at, kind, payload, status, lease_until) "
+                "VALUES ($1, $2, $3, $4, $5, 'pending', '') "
+                "ON CONFLICT (key) DO NOTHING RETURNING key",
+                {item.key, item.source, format_db_time(item.received_at), item.kind, item.payload});
+            fresh.push_back(!r.rows.empty());
+        }
+        return fresh;
+    }
+
+    std::vector<inbox_item> claim_inbox(time_point now, std::chrono::seconds lease,
+                                        int limit) override {
+        if (limit <= 0)
+            return {};
+        const auto r = c_.exec(
+            std::string("UPDATE inbox SET lease_until = $2, attempts = attempts + 1 WHERE key IN "
+                        "(SELECT key FROM inbox WHERE status = 'pending' AND lease_until <= $1 "
+                        "ORDER BY received_at, key LIMIT $3") +
+                (pg_ ? " FOR UPDATE SKIP LOCKED" : "") +
+                ") RETURNING key, source, kind, payload, received_at, attempts",
+            {format_db_time(now), format_db_time(now + lease), std::to_string(limit)});
+        std::vector<inbox_item> out;
+        out.reserve(r.rows.size());
+        for (const auto& row : r.rows) {
+            out.push_back({text_of(row.at(0)), text_of(row.at(1)), text_of(row.at(2)),
+                           text_of(row.at(3)), time_of(row.at(4), "inbox.received_at"),
+                           static_cast<int>(int_of(row.at(5), "inbox.attempts"))});
+        }
+        // RETURNING has no defined order.
+        std::sort(out.begin(), out.end(), [](const inbox_item& a, const inbox_item& b) {
+            return a.received_at != b.received_at ? a.received_at < b.received_at : a.key < b.key;
+        });
+        return out;
+    }
+
+    void finish_inbox(const std::string& key, const std::string& status) override {
+        c_.exec("UPDATE inbox SET status = $2 WHERE key = $1 AND status = 'pending'",
+                {key, status});
+    }
+
+    std::int64_t pending_inbox_count() override {
+        const auto r = c_.exec("SELECT COUNT(*) FROM inbox WHERE status = 'pending'", {});
+        return int_of(single(r).at(0), "count");
     }
 
     int next_incident_seq(const std::string& day) override {

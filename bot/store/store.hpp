@@ -38,6 +38,7 @@ class conflict_error : public store_error {
 ///   post           {channel, text, blocks?, ref?}   ref names the message for later update/pin
 ///   update         {ref, text, blocks?}
 ///   pin            {ref}
+///   reply          {target: {channel, user, response_url?}, text, ok}   the caller's answer
 struct outbox_message {
     std::string incident_id;  // may be empty for messages that belong to no incident
     std::string kind;
@@ -70,6 +71,17 @@ struct job {
     nlohmann::json payload = nlohmann::json::object();
 };
 
+/// A request from the outside (a Slack event, slash command, click, alert) stored under its
+/// idempotency key before it is acknowledged, and applied later by a worker.
+struct inbox_item {
+    std::string key;
+    std::string source;   // "slack_http", "socket_mode", ...
+    std::string kind;     // what the payload is, for the worker: "slash_command", "event", ...
+    std::string payload;  // the request as received (already verified)
+    domain::time_point received_at;
+    int attempts = 0;     // how often a worker claimed it
+};
+
 struct incident_filter {
     bool include_closed = false;
     int limit = 50;
@@ -81,10 +93,24 @@ class store_tx {
   public:
     virtual ~store_tx() = default;
 
-    /// Records an idempotency key. False when the key was already there: the caller must not
-    /// apply the request again.
+    /// Marks an idempotency key as applied by this transaction: true when the key was new or
+    /// still pending (the caller applies the request), false when it was applied already (the
+    /// caller must not apply it again). Concurrent claims of one key: exactly one gets true.
     virtual bool inbox_claim(const std::string& key, const std::string& source,
                              domain::time_point at) = 0;
+
+    /// Stores verified requests as pending (one transaction for the whole batch: a group commit).
+    /// For each item: true when new, false when its key was already there (a duplicate delivery).
+    virtual std::vector<bool> inbox_enqueue(const std::vector<inbox_item>& items) = 0;
+    /// Leases up to `limit` pending items (oldest first) whose lease has run out, so each is
+    /// worked on by one worker at a time across replicas; attempts is incremented. An item whose
+    /// worker died is leased again once `lease` has passed.
+    virtual std::vector<inbox_item> claim_inbox(domain::time_point now, std::chrono::seconds lease,
+                                                int limit) = 0;
+    /// Ends an item without applying a command: status "ignored" (nothing to do) or "dead"
+    /// (failed too often). Has no effect on an applied item.
+    virtual void finish_inbox(const std::string& key, const std::string& status) = 0;
+    virtual std::int64_t pending_inbox_count() = 0;
 
     /// Next per-day incident number: 1, 2, ... unique across concurrent writers and replicas.
     virtual int next_incident_seq(const std::string& day) = 0;

@@ -69,7 +69,9 @@ void bench_store(const std::string& label, const std::string& url, int n, int th
     // One war room per worker, so workers do not queue on the same incident row.
     std::vector<std::string> rooms;
     for (int t = 0; t < threads; ++t) {
-        svc::command_context ctx{"bench", "general", warroom::domain::event_source::shell, {}, {}};
+        svc::command_context ctx;
+        ctx.actor = "bench";
+        ctx.channel = "general";
         const auto r = registry.dispatch("create SEV2 \"bench incident\"", ctx, service);
         if (!r.ok) {
             std::fprintf(stderr, "declare failed: %s\n", r.text.c_str());
@@ -92,8 +94,9 @@ void bench_store(const std::string& label, const std::string& url, int n, int th
         workers.emplace_back([&, t] {
             auto& lat = latencies[static_cast<std::size_t>(t)];
             lat.reserve(static_cast<std::size_t>(n / threads + 1));
-            svc::command_context ctx{"bench", rooms[static_cast<std::size_t>(t)],
-                                     warroom::domain::event_source::shell, {}, {}};
+            svc::command_context ctx;
+            ctx.actor = "bench";
+            ctx.channel = rooms[static_cast<std::size_t>(t)];
             for (int i = t; i < n; i += threads) {
                 const auto t0 = steady::now();
                 const auto r = registry.dispatch(commands[i % 5], ctx, service);

@@ -202,9 +202,10 @@ TEST_CASE("a ticket raised to SEV2 gets its war room", "[integration][service]")
     REQUIRE(f.chat.of("create").empty());
     const auto up = f.run("sev SEV2 ", "general", "alice", {});
     CHECK_FALSE(up.ok);  // the ticket has no channel: it is addressed by id
-    warroom::service::command_context ctx{"alice", "general",
-                                          warroom::domain::event_source::slash_command, {},
-                                          r.incident_id};
+    warroom::service::command_context ctx;
+    ctx.actor = "alice";
+    ctx.channel = "general";
+    ctx.incident_id = r.incident_id;
     REQUIRE(f.svc->set_severity(ctx, warroom::domain::severity::sev2).ok);
     f.deliver();
     CHECK(f.chat.of("create").size() == 1);

@@ -357,6 +357,60 @@ TEST_CASE("of parallel claims of one key exactly one wins", "[store]") {
 // ---------------------------------------------------------------------------------------------
 // Incidents and timeline
 
+TEST_CASE("an enqueued request is stored once and claimed by one worker at a time", "[store]") {
+    EACH_BACKEND(t);
+    const auto item = [](const std::string& key, wd::time_point when) {
+        return ws::inbox_item{key, "slack_http", "slash_command", "text=list", when, 0};
+    };
+    t->db().transact([&](ws::store_tx& tx) {
+        CHECK(tx.inbox_enqueue({item("T1", t0), item("T2", t0 + 1s), item("T1", t0 + 2s)}) ==
+              std::vector<bool>{true, true, false});
+        CHECK(tx.inbox_enqueue({item("T2", t0 + 3s)}) == std::vector<bool>{false});
+        CHECK(tx.pending_inbox_count() == 2);
+    });
+    std::vector<ws::inbox_item> first, second, later;
+    t->db().transact([&](ws::store_tx& tx) { first = tx.claim_inbox(t0 + 10s, 30s, 10); });
+    t->db().transact([&](ws::store_tx& tx) { second = tx.claim_inbox(t0 + 11s, 30s, 10); });
+    REQUIRE(first.size() == 2);
+    CHECK(first[0].key == "T1");
+    CHECK(first[0].payload == "text=list");
+    CHECK(first[0].kind == "slash_command");
+    CHECK(first[0].attempts == 1);
+    CHECK(second.empty());  // still leased
+    // The worker applied T1 and died before finishing T2: T2 comes back after its lease.
+    t->db().transact([&](ws::store_tx& tx) { CHECK(tx.inbox_claim("T1", "slack_http", t0)); });
+    t->db().transact([&](ws::store_tx& tx) { later = tx.claim_inbox(t0 + 41s, 30s, 10); });
+    REQUIRE(later.size() == 1);
+    CHECK(later[0].key == "T2");
+    CHECK(later[0].attempts == 2);
+    t->db().transact([&](ws::store_tx& tx) {
+        CHECK_FALSE(tx.inbox_claim("T1", "slack_http", t0));
+        tx.finish_inbox("T2", "ignored");
+        CHECK(tx.pending_inbox_count() == 0);
+        CHECK_FALSE(tx.inbox_claim("T2", "slack_http", t0));
+    });
+}
+
+TEST_CASE("of parallel claims of one pending request exactly one applies it", "[store]") {
+    EACH_BACKEND(t);
+    t->db().transact([&](ws::store_tx& tx) {
+        tx.inbox_enqueue({{"Ev9", "slack_http", "event", "{}", t0, 0}});
+    });
+    std::atomic<int> wins{0}, failures{0};
+    in_parallel(8, [&](int) {
+        try {
+            t->db().transact([&](ws::store_tx& tx) {
+                if (tx.inbox_claim("Ev9", "slack_http", t0))
+                    ++wins;
+            });
+        } catch (const std::exception&) {
+            ++failures;
+        }
+    });
+    CHECK(failures == 0);
+    CHECK(wins == 1);
+}
+
 TEST_CASE("an incident reads back exactly as it was saved", "[store]") {
     EACH_BACKEND(t);
     const auto inc = full_incident();
