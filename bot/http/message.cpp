@@ -1,0 +1,41 @@
+#include "bot/http/message.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <boost/algorithm/string/predicate.hpp>
+
+namespace warroom::http {
+
+std::string request::header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (boost::algorithm::iequals(key, name))
+            return value;
+    }
+    return {};
+}
+
+std::string_view request::query() const {
+    const auto q = target.find('?');
+    if (q == std::string::npos)
+        return {};
+    return std::string_view(target).substr(q + 1);
+}
+
+response text(int status, std::string body) {
+    if (body.empty() || body.back() != '\n')
+        body.push_back('\n');
+    response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+response json(int status, const nlohmann::json& body) {
+    response r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = body.dump();
+    return r;
+}
+
+}  // namespace warroom::http
