@@ -377,6 +377,21 @@ std::optional<chat::user_info> slack_chat::lookup_user(const std::string& user) 
     return info;
 }
 
+void slack_chat::reply(const nlohmann::json& target, const std::string& text) {
+    const std::string url = target.is_object() ? target.value("response_url", "") : "";
+    if (!url.empty()) {
+        try {
+            api_.post_response_url(
+                url, {{"response_type", "ephemeral"}, {"replace_original", false}, {"text", text}});
+            return;
+        } catch (const slack_api_error& e) {
+            // A response_url lives 30 minutes and 5 uses (§1.4); the ephemeral post still works.
+            spdlog::debug("slack reply: response_url failed ({}), posting ephemeral", e.code());
+        }
+    }
+    post_ephemeral(target.value("channel", ""), target.value("user", ""), text);
+}
+
 auth_info slack_chat::auth_test() {
     const auto res = api_.call_full("auth.test", nlohmann::json::object());
     auth_info info;

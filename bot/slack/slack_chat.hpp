@@ -43,6 +43,9 @@ class slack_chat final : public chat::chat_platform {
     void post_ephemeral(const std::string& channel, const std::string& user,
                         const std::string& text) override;
     std::optional<chat::user_info> lookup_user(const std::string& user) override;
+    /// Through the target's "response_url" when present (ephemeral, works even where the bot is
+    /// not a member); falls back to chat.postEphemeral when it is absent, expired or used up.
+    void reply(const nlohmann::json& target, const std::string& text) override;
 
     /// auth.test; also remembers the bot's own user id (so invite never invites itself).
     auth_info auth_test();

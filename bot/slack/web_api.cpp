@@ -440,27 +440,39 @@ api_response web_api::call_impl(std::string_view token, std::string_view method,
 }
 
 void web_api::upload_bytes(const std::string& upload_url, std::string_view bytes) {
+    // Resending is harmless: the bytes land on the same file id, and nothing is shared until
+    // files.completeUploadExternal.
+    post_raw(upload_url, bytes, "application/octet-stream", "file upload", "upload_failed");
+}
+
+void web_api::post_response_url(const std::string& response_url, const nlohmann::json& payload) {
+    post_raw(response_url, payload.dump(), "application/json; charset=utf-8", "response_url",
+             "response_url_failed");
+}
+
+void web_api::post_raw(const std::string& url, std::string_view body, std::string_view content_type,
+                       const std::string& what, const std::string& failure_code) {
+    // The URL is never logged or put in errors: it is the credential.
     for (int attempt = 0;; ++attempt) {
         const bool can_retry = attempt < options_.max_retries;
         http_response res;
         try {
-            res = http_->post(upload_url, {}, bytes, "application/octet-stream");
+            res = http_->post(url, {}, body, content_type);
         } catch (const network_error& e) {
             const std::string code =
                 e.error_kind() == network_error::kind::timeout ? "timeout" : "network_error";
-            // The URL is never logged: it is the upload's credential. Resending is harmless: the
-            // bytes land on the same file id, and nothing is shared until completeUpload.
-            if (!can_retry)
-                throw slack_api_error(code, std::string("file upload: ") + e.what(), true);
+            if (!can_retry || e.request_sent()) {
+                throw slack_api_error(code, what + ": " + e.what(), true);
+            }
             wait(backoff(attempt));
             continue;
         }
-        if (res.status == 200)
+        if (res.status >= 200 && res.status < 300)
             return;
         if (res.status >= 500 || res.status == 429) {
             if (!can_retry) {
-                throw slack_api_error("upload_failed",
-                                      "file upload: HTTP " + std::to_string(res.status), true);
+                throw slack_api_error(failure_code, what + ": HTTP " + std::to_string(res.status),
+                                      true);
             }
             const auto retry_after = parse_retry_after(res.header("retry-after"));
             wait(retry_after && std::chrono::seconds{*retry_after} <= options_.max_retry_after
@@ -468,8 +480,7 @@ void web_api::upload_bytes(const std::string& upload_url, std::string_view bytes
                      : backoff(attempt));
             continue;
         }
-        throw slack_api_error("upload_failed", "file upload: HTTP " + std::to_string(res.status),
-                              false);
+        throw slack_api_error(failure_code, what + ": HTTP " + std::to_string(res.status), false);
     }
 }
 

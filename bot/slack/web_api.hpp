@@ -104,6 +104,10 @@ class web_api {
     /// POSTs raw bytes to a files.getUploadURLExternal upload URL (no token: the URL is the
     /// credential). Retries transport errors and 5xx like call(); throws slack_api_error.
     void upload_bytes(const std::string& upload_url, std::string_view bytes);
+    /// POSTs a JSON message payload to an interaction's response_url (no token either), with the
+    /// same retries. Throws slack_api_error{"response_url_failed"} on a non-2xx answer (expired
+    /// or used up; Slack's body strings for those are UNCONFIRMED, so only the status counts).
+    void post_response_url(const std::string& response_url, const nlohmann::json& payload);
 
     /// Replaces how the client waits (tests record instead of sleeping). Default: sleep_for.
     void set_sleep(sleep_fn sleep);
@@ -132,6 +136,8 @@ class web_api {
     std::chrono::milliseconds reserve(const std::string& key, double capacity, double per_second);
     void pause_method(std::string_view method, std::chrono::seconds for_how_long);
     void wait(std::chrono::milliseconds d);
+    void post_raw(const std::string& url, std::string_view body, std::string_view content_type,
+                  const std::string& what, const std::string& failure_code);
 
     web_api_options options_;
     const domain::clock& clock_;

@@ -890,3 +890,31 @@ TEST_CASE("Views, bookmarks and DMs go to their methods", "[slack][slack_chat]")
     CHECK(bm["type"] == "link");
     CHECK(h.server.requests("conversations.open").at(0).args["users"] == "U0A");
 }
+
+TEST_CASE("A reply goes to the response_url and falls back to an ephemeral post when it is spent",
+          "[slack][slack_chat]") {
+    harness h;
+    std::atomic<int> uses{0};
+    h.server.on("/commands/T0/123/abc", [&](const recorded&) {
+        return uses++ == 0 ? reply{200, "", {}, 0ms} : reply{404, "used_url", {}, 0ms};
+    });
+    h.server.on("chat.postEphemeral", [](const recorded&) { return ok({{"message_ts", "2.0"}}); });
+    const json target{{"channel", "C0INC"},
+                      {"user", "U0A"},
+                      {"response_url", h.server.url("/commands/T0/123/abc")}};
+
+    h.chat->reply(target, "Expected: /incident status investigating|identified|...");
+    const auto first = h.server.requests("/commands/T0/123/abc").at(0);
+    CHECK(first.content_type == "application/json; charset=utf-8");
+    CHECK(first.args["response_type"] == "ephemeral");
+    CHECK(first.args["text"] == "Expected: /incident status investigating|identified|...");
+    CHECK(first.headers.count("authorization") == 0);
+    CHECK(h.server.requests("chat.postEphemeral").empty());
+
+    h.chat->reply(target, "second");
+    const auto eph = h.server.requests("chat.postEphemeral");
+    REQUIRE(eph.size() == 1);
+    CHECK(eph[0].args["channel"] == "C0INC");
+    CHECK(eph[0].args["user"] == "U0A");
+    CHECK(eph[0].args["text"] == "second");
+}
