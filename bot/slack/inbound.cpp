@@ -102,14 +102,16 @@ std::int64_t optional_int(const json& obj, std::string_view key) {
     const json* v = member(obj, key);
     if (v == nullptr)
         return 0;
-    if (v->is_number_integer())
-        return v->get<std::int64_t>();  // also fits unsigned <= max
+    // is_number_integer() is also true for unsigned values, so test unsigned first: one past
+    // INT64_MAX must not wrap to a negative time.
     if (v->is_number_unsigned()) {
         const auto u = v->get<std::uint64_t>();
         return u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
                    ? 0
                    : static_cast<std::int64_t>(u);
     }
+    if (v->is_number_integer())
+        return v->get<std::int64_t>();
     return 0;
 }
 
@@ -118,7 +120,8 @@ int optional_small_int(const json& obj, std::string_view key) {
     return v < 0 || v > std::numeric_limits<int>::max() ? 0 : static_cast<int>(v);
 }
 
-// is_enterprise_install arrives as the string "true" in forms and sometimes in JSON (§1.1).
+// is_enterprise_install arrives as the string "true" (BOLTJS, §1.1) in forms and in Socket Mode
+// JSON; a real boolean is accepted too, since the docs do not pin the JSON type down.
 bool optional_bool(const json& obj, std::string_view key) {
     const json* v = member(obj, key);
     if (v == nullptr)
@@ -365,6 +368,8 @@ events_request events_request_from_json(const json& body) {
         out.team_id = optional_string(body, "team_id");
         out.api_app_id = optional_string(body, "api_app_id");
         out.event_time = optional_int(body, "event_time");
+        // Only the inner type is required: inner shapes vary by event and some are UNCONFIRMED
+        // (pin_added's item, §10.6), so the object is kept as sent for the handler to read.
         const json& event = object_field(body, "event", "event");
         out.type = required_string(event, "type", "event.type");
         out.event = event;
@@ -506,6 +511,8 @@ socket_message parse_socket_envelope(std::string_view json_text) {
         }
         return out;
     }
+    // Any reason is accepted: too_many_websockets appears only in SDK tests (UNCONFIRMED, §10.5)
+    // and Slack may add others; the client reconnects on every disconnect anyway.
     if (type == "disconnect")
         return socket_disconnect{optional_string(frame, "reason")};
 
@@ -528,6 +535,8 @@ socket_message parse_socket_envelope(std::string_view json_text) {
     }
     out.accepts_response_payload = optional_bool(frame, "accepts_response_payload");
     out.retry_attempt = optional_small_int(frame, "retry_attempt");
+    // "" on the first delivery; SDK tests show "timeout". The Socket Mode retry schedule is
+    // UNCONFIRMED (§10.3), so any value is kept verbatim for logs.
     out.retry_reason = optional_string(frame, "retry_reason");
     return out;
 }
@@ -562,7 +571,11 @@ std::string idempotency_key(const slash_command& command) {
     // trigger_id is unique per invocation and the same on every redelivery of it.
     if (!command.trigger_id.empty())
         return bounded_key("command:" + command.trigger_id);
-    return "command:sha256:" + command.body_digest;
+    if (!command.body_digest.empty())
+        return "command:sha256:" + command.body_digest;
+    // Built by hand rather than parsed: digest what identifies the invocation.
+    return "command:sha256:" + sha256_hex(command.command + '\n' + command.user_id + '\n' +
+                                          command.channel_id + '\n' + command.text);
 }
 
 std::string idempotency_key(const interaction& payload) {

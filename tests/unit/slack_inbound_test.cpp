@@ -468,3 +468,25 @@ TEST_CASE("malformed Socket Mode frames are payload errors", "[unit][slack][inbo
     CHECK_THROWS_AS(interaction_from_json("text"), payload_error);
     CHECK_THROWS_AS(events_request_from_json(json()), payload_error);
 }
+
+TEST_CASE("an out-of-range event_time reads as absent instead of wrapping negative",
+          "[unit][slack][inbound]") {
+    const auto e = std::get<event_callback>(parse_events_body(
+        R"({"type":"event_callback","event_id":"Ev1","event_time":18446744073709551615,)"
+        R"("event":{"type":"message"}})"));
+    CHECK(e.event_time == 0);
+}
+
+TEST_CASE("a hand-built slash command without trigger_id still gets a distinct key",
+          "[unit][slack][inbound]") {
+    slash_command a;
+    a.command = "/incident";
+    a.user_id = "U1";
+    a.channel_id = "C1";
+    a.text = "list";
+    slash_command b = a;
+    b.text = "stats";
+    CHECK(idempotency_key(a).starts_with("command:sha256:"));
+    CHECK(idempotency_key(a).size() > std::string("command:sha256:").size());
+    CHECK(idempotency_key(a) != idempotency_key(b));
+}
