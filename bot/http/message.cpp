@@ -22,8 +22,6 @@ std::string_view request::query() const {
 }
 
 response text(int status, std::string body) {
-    if (body.empty() || body.back() != '\n')
-        body.push_back('\n');
     response r;
     r.status = status;
     r.body = std::move(body);

@@ -41,7 +41,7 @@ using responder = std::function<void(response)>;
 /// outbound HTTP) to another executor and call the responder from there when it is done.
 using handler = std::function<void(request&&, responder)>;
 
-/// A plain-text response; a trailing newline is added when missing so curl output stays tidy.
+/// A plain-text response; the body is sent verbatim (an empty 200 is Slack's silent ack).
 response text(int status, std::string body);
 /// A JSON response (Content-Type: application/json).
 response json(int status, const nlohmann::json& body);

@@ -17,8 +17,8 @@ void check_method(const std::string& method) {
 
 void check_path(const std::string& path) {
     if (path.empty() || path.front() != '/' || path.find_first_of("?# \r\n") != std::string::npos)
-        throw std::invalid_argument("route path must start with '/' and have no query: '" +
-                                    path + "'");
+        throw std::invalid_argument("route path must start with '/' and have no query: '" + path +
+                                    "'");
 }
 
 }  // namespace

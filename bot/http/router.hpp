@@ -13,7 +13,7 @@ namespace warroom::http {
 /// The explicit (method, path) → handler table. Filled at start; read-only while serving, so
 /// lookups need no lock.
 class router {
-public:
+  public:
     /// Routes requests whose path equals `path` exactly. A second handler for the same method
     /// and path throws std::invalid_argument, so a wiring mistake stops startup.
     void add(std::string method, std::string path, handler h);
@@ -31,7 +31,7 @@ public:
 
     bool empty() const { return exact_.empty() && prefixes_.empty(); }
 
-private:
+  private:
     struct methods {
         std::vector<std::pair<std::string, handler>> by_method;
         const handler* find(std::string_view method) const;

@@ -4,12 +4,12 @@
 #include <stdexcept>
 #include <utility>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "bot/http/detail/core.hpp"
 #include "bot/http/detail/session.hpp"
@@ -25,21 +25,22 @@ namespace {
 
 constexpr auto nothrow_awaitable = net::as_tuple(net::use_awaitable);
 
-constexpr std::string_view busy_response =
-    "HTTP/1.1 503 Service Unavailable\r\n"
-    "Server: warroom\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "Content-Length: 30\r\n"
-    "Retry-After: 1\r\n"
-    "Connection: close\r\n"
-    "\r\n"
-    "too many connections; retry\r\n\n";
+const std::string& busy_response() {
+    static const std::string text = [] {
+        const std::string body = "too many connections; retry later\n";
+        return "HTTP/1.1 503 Service Unavailable\r\nServer: warroom\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
+               body;
+    }();
+    return text;
+}
 
 /// Beyond max_connections: say so without reading, and close, so fds never run out.
 void refuse(tcp::socket& socket) {
     boost::system::error_code ec;
     socket.non_blocking(true, ec);
-    socket.write_some(net::buffer(busy_response), ec);
+    socket.write_some(net::buffer(busy_response()), ec);
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
 }
@@ -50,7 +51,8 @@ tcp::endpoint parse_listen(const std::string& listen, net::io_context& ioc) {
     if (!listen.empty() && listen.front() == '[') {
         const auto close = listen.find("]:");
         if (close == std::string::npos)
-            throw std::runtime_error("invalid listen address '" + listen + "': expected [ipv6]:port");
+            throw std::runtime_error("invalid listen address '" + listen +
+                                     "': expected [ipv6]:port");
         host = listen.substr(1, close - 1);
         port_text = listen.substr(close + 2);
     } else {
@@ -65,8 +67,8 @@ tcp::endpoint parse_listen(const std::string& listen, net::io_context& ioc) {
         std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (port_text.empty() || perr != std::errc() || end != port_text.data() + port_text.size() ||
         port > 65535) {
-        throw std::runtime_error("invalid listen address '" + listen + "': bad port '" +
-                                 port_text + "'");
+        throw std::runtime_error("invalid listen address '" + listen + "': bad port '" + port_text +
+                                 "'");
     }
     if (host.empty())
         host = "0.0.0.0";
@@ -138,7 +140,9 @@ void for_each_session(server_core& core, Fn fn) {
 server::server(server_options options, const router& routes)
     : core_(std::make_shared<server_core>(std::move(options), routes)) {}
 
-server::~server() { stop(std::chrono::milliseconds(0)); }
+server::~server() {
+    stop(std::chrono::milliseconds(0));
+}
 
 void server::start() {
     auto& core = *core_;

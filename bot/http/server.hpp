@@ -11,8 +11,8 @@
 namespace warroom::http {
 
 struct server_options {
-    std::string listen = "0.0.0.0:3000";  ///< "host:port", "[::1]:port"; port 0 picks a free one
-    std::size_t body_limit = 1 << 20;     ///< larger bodies get 413 and the connection is closed
+    std::string listen = "0.0.0.0:3000";    ///< "host:port", "[::1]:port"; port 0 picks a free one
+    std::size_t body_limit = 1 << 20;       ///< larger bodies get 413 and the connection is closed
     std::chrono::seconds read_timeout{10};  ///< from a request's first byte to its last
     std::chrono::seconds idle_timeout{60};  ///< between requests on a keep-alive connection
     std::chrono::seconds write_timeout{10};
@@ -30,7 +30,7 @@ struct server_core;
 ///
 /// Thread safety: start() once; stop() and run_until_stopped() from any thread.
 class server {
-public:
+  public:
     /// The router is copied; later changes to the original do not affect the server.
     server(server_options options, const router& routes);
     ~server();  ///< stops with no grace if still running
@@ -50,7 +50,7 @@ public:
     /// Blocks until stop() has finished (returns at once if the server never started).
     void run_until_stopped();
 
-private:
+  private:
     std::shared_ptr<detail::server_core> core_;
     unsigned short port_ = 0;
 };

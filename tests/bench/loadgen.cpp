@@ -49,9 +49,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "bot/http/server.hpp"
 
@@ -140,10 +140,9 @@ request_template slack_signed_template(std::string secret) {
                                                             request_parts& out) {
         const auto ts = std::to_string(std::time(nullptr));
         out.content_type = "application/x-www-form-urlencoded";
-        out.body =
-            "command=%2Fincident&text=list&user_id=U1&channel_id=C1&trigger_id=" +
-            std::to_string(sequence) + "." + tag +
-            "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2F" + tag;
+        out.body = "command=%2Fincident&text=list&user_id=U1&channel_id=C1&trigger_id=" +
+                   std::to_string(sequence) + "." + tag +
+                   "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2F" + tag;
         out.headers.emplace_back("X-Slack-Request-Timestamp", ts);
         out.headers.emplace_back("X-Slack-Signature", slack_signature(secret, ts, out.body));
     };
@@ -160,7 +159,7 @@ request_template constant_template(std::string body, std::string content_type) {
 // ---- the load run ---------------------------------------------------------------------------
 
 class load_run {
-public:
+  public:
     explicit load_run(run_config config) : config_(std::move(config)) {}
 
     run_result run() {
@@ -192,7 +191,7 @@ public:
         return std::move(result_);
     }
 
-private:
+  private:
     struct connection {
         std::unique_ptr<tcp::socket> socket;
         beast::flat_buffer buffer;
@@ -272,8 +271,8 @@ private:
             if (!open_loop)
                 scheduled = sent;
             c.deadline = sent + config_.request_timeout;
-            auto [wec, wn] = co_await net::async_write(*c.socket, net::buffer(c.wire),
-                                                       nothrow_awaitable);
+            auto [wec, wn] =
+                co_await net::async_write(*c.socket, net::buffer(c.wire), nothrow_awaitable);
             (void)wn;
             std::optional<bhttp::response_parser<bhttp::string_body>> parser;
             beast::error_code rec;
@@ -281,8 +280,8 @@ private:
                 parser.emplace();
                 // A limit guards against runaway input from a misbehaving server.
                 parser->body_limit(1 << 20);
-                rec = std::get<0>(co_await bhttp::async_read(*c.socket, c.buffer, *parser,
-                                                             nothrow_awaitable));
+                rec = std::get<0>(
+                    co_await bhttp::async_read(*c.socket, c.buffer, *parser, nothrow_awaitable));
             }
             c.deadline = clock_type::time_point::max();
             const auto done = clock_type::now();

@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <memory>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_set>

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include <spdlog/spdlog.h>
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -16,7 +17,6 @@
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
-#include <spdlog/spdlog.h>
 
 namespace warroom::http::detail {
 
@@ -68,7 +68,9 @@ void append_uint(std::string& out, std::uint64_t v) {
     out.append(digits, end);
 }
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool is_token(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -88,6 +90,12 @@ bool is_reserved(std::string_view name) {
     return iequals(name, "content-length") || iequals(name, "connection") ||
            iequals(name, "server") || iequals(name, "transfer-encoding") ||
            iequals(name, "content-type");
+}
+
+/// The server's own one-line answers (errors, 404, 503) end in a newline, for curl users.
+response error_text(int status, std::string reason) {
+    reason.push_back('\n');
+    return text(status, std::move(reason));
 }
 
 bool expects_continue(const bhttp::request<bhttp::string_body>& msg) {
@@ -242,13 +250,13 @@ net::awaitable<session::read_result> session::read_request(bool first) {
         co_return read_result::ok;
     }
     if (ec == bhttp::error::body_limit) {
-        rejection_ =
-            text(413, "request body is larger than " + std::to_string(options.body_limit) + " bytes");
+        rejection_ = error_text(
+            413, "request body is larger than " + std::to_string(options.body_limit) + " bytes");
     } else if (ec == bhttp::error::header_limit) {
-        rejection_ = text(431, "request header is larger than " + std::to_string(header_limit) +
-                                   " bytes");
+        rejection_ = error_text(
+            431, "request header is larger than " + std::to_string(header_limit) + " bytes");
     } else {
-        rejection_ = text(400, "malformed HTTP request: " + ec.message());
+        rejection_ = error_text(400, "malformed HTTP request: " + ec.message());
     }
     version_ = 11;
     co_return read_result::rejected;
@@ -274,8 +282,8 @@ net::awaitable<response> session::call_handler() {
     req.target.assign(msg.target());
     req.path = path_;
     for (const auto& field : msg) {
-        auto& entry = req.headers.emplace_back(std::string(field.name_string()),
-                                               std::string(field.value()));
+        auto& entry =
+            req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         std::transform(entry.first.begin(), entry.first.end(), entry.first.begin(), ascii_lower);
     }
     req.body = std::move(msg.body());
@@ -284,8 +292,9 @@ net::awaitable<response> session::call_handler() {
     const auto route = core_->routes.match(method_, path_);
     if (route.target == nullptr) {
         if (!route.path_known)
-            co_return text(404, "no route for " + path_);
-        auto r = text(405, "method " + method_ + " is not allowed here; allowed: " + route.allow);
+            co_return error_text(404, "no route for " + path_);
+        auto r =
+            error_text(405, "method " + method_ + " is not allowed here; allowed: " + route.allow);
         r.headers.emplace_back("Allow", route.allow);
         co_return r;
     }
@@ -301,11 +310,11 @@ net::awaitable<response> session::call_handler() {
     } catch (const std::exception& e) {
         spdlog::error("http: handler for {} {} threw: {}", method_, path_, e.what());
         if (!pending_)
-            pending_ = text(500, "internal server error");
+            pending_ = error_text(500, "internal server error");
     } catch (...) {
         spdlog::error("http: handler for {} {} threw", method_, path_);
         if (!pending_)
-            pending_ = text(500, "internal server error");
+            pending_ = error_text(500, "internal server error");
     }
     // A handler that answered inline is done; otherwise wait for deliver() to cancel the timer.
     if (!pending_ && !aborted_) {
@@ -322,7 +331,7 @@ net::awaitable<response> session::call_handler() {
         spdlog::warn("http: handler for {} {} did not answer within {}s; answered 503", method_,
                      path_, core_->options.handler_timeout.count());
     }
-    co_return text(503, "the request handler did not answer in time");
+    co_return error_text(503, "the request handler did not answer in time");
 }
 
 void session::deliver(std::uint64_t generation, response res) {
@@ -403,7 +412,9 @@ void session::format_head(const response& res, bool close) {
     head_ += "\r\n";
 }
 
-bool session::bodiless(int status) { return status == 204 || status == 304; }
+bool session::bodiless(int status) {
+    return status == 204 || status == 304;
+}
 
 net::awaitable<bool> session::write(const response& res, bool close) {
     format_head(res, close);
@@ -435,12 +446,13 @@ net::awaitable<void> session::linger() {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec)
         co_return;
-    stream_.expires_after(std::min<steady_clock::duration>(max_linger, core_->options.read_timeout));
+    stream_.expires_after(
+        std::min<steady_clock::duration>(max_linger, core_->options.read_timeout));
     std::size_t drained = 0;
     while (!aborted_ && drained < max_drain) {
         buffer_.clear();
-        auto [rec, n] = co_await stream_.async_read_some(buffer_.prepare(read_chunk),
-                                                         nothrow_awaitable);
+        auto [rec, n] =
+            co_await stream_.async_read_some(buffer_.prepare(read_chunk), nothrow_awaitable);
         if (rec)
             break;  // the client closed its side (or the deadline passed): done
         drained += n;

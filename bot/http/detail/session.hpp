@@ -29,7 +29,7 @@ using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 /// hands each to its handler, waits for the responder, writes the answer. Everything runs as one
 /// coroutine on the connection's strand; only deliver() may be called from other threads.
 class session : public std::enable_shared_from_this<session> {
-public:
+  public:
     session(std::shared_ptr<server_core> core, boost::asio::ip::tcp::socket socket,
             strand_type strand);
     session(const session&) = delete;
@@ -48,7 +48,7 @@ public:
 
     const strand_type& strand() const { return strand_; }
 
-private:
+  private:
     enum class read_result { ok, closed, rejected };
 
     boost::asio::awaitable<void> run();
@@ -73,8 +73,8 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::string remote_;
-    std::string head_;  ///< the response head, reused across requests
-    std::string method_, path_;  ///< of the current request, for logs; capacity reused
+    std::string head_;                   ///< the response head, reused across requests
+    std::string method_, path_;          ///< of the current request, for logs; capacity reused
     std::optional<response> rejection_;  ///< an error answer chosen while reading
     std::optional<response> pending_;    ///< the handler's answer, once it arrived
     std::uint64_t generation_ = 0;       ///< numbers requests, so a late answer is recognised
