@@ -1,3 +1,5 @@
 #include "bot/app/cli.hpp"
 
-int main(int argc, char** argv) { return warroom::app::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+    return warroom::app::run_cli(argc, argv);
+}

@@ -54,7 +54,8 @@ std::unique_ptr<runtime> compose(const char* default_level) {
 
 int cmd_run(const std::vector<std::string>&) {
     auto rt = compose("warn");
-    if (!rt) return exit_usage;
+    if (!rt)
+        return exit_usage;
     if (rt->cfg.slack_configured()) {
         std::cerr << "warroom: Slack credentials are set, but this build has no Slack connection "
                      "yet; starting the local shell instead.\n";
@@ -67,7 +68,8 @@ int cmd_run(const std::vector<std::string>&) {
 
 int cmd_shell(const std::vector<std::string>&) {
     auto rt = compose("warn");
-    if (!rt) return exit_usage;
+    if (!rt)
+        return exit_usage;
     return start_shell(*rt);
 }
 
@@ -176,10 +178,12 @@ int run_cli(int argc, char** argv) {
         print_usage(std::cout);
         return exit_ok;
     }
-    if (!args.empty() && args[0] == "--version") return cmd_version({});
+    if (!args.empty() && args[0] == "--version")
+        return cmd_version({});
     const std::string name = args.empty() ? "run" : args[0];
     for (const auto& sc : subcommands()) {
-        if (sc.name != name) continue;
+        if (sc.name != name)
+            continue;
         const std::vector<std::string> rest(args.empty() ? args.begin() : args.begin() + 1,
                                             args.end());
         for (const auto& a : rest) {
@@ -189,8 +193,8 @@ int run_cli(int argc, char** argv) {
             }
         }
         if (!rest.empty()) {
-            std::cerr << "warroom " << name << ": unexpected argument '" << rest.front()
-                      << "'\n" << sc.help << "\n";
+            std::cerr << "warroom " << name << ": unexpected argument '" << rest.front() << "'\n"
+                      << sc.help << "\n";
             return exit_usage;
         }
         return sc.run(rest);

@@ -4,10 +4,10 @@
 #include <mutex>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace warroom::app {
 
@@ -15,7 +15,7 @@ namespace {
 
 /// One JSON object per line; the message is escaped by nlohmann, so any text stays valid JSON.
 class json_stderr_sink final : public spdlog::sinks::base_sink<std::mutex> {
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         const auto since_epoch = msg.time.time_since_epoch();
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count();
@@ -24,7 +24,8 @@ protected:
         gmtime_r(&secs, &tm);
         char stamp[40];
         const auto len = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-        std::snprintf(stamp + len, sizeof stamp - len, ".%03lldZ", static_cast<long long>(ms % 1000));
+        std::snprintf(stamp + len, sizeof stamp - len, ".%03lldZ",
+                      static_cast<long long>(ms % 1000));
         nlohmann::json line{{"ts", stamp},
                             {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
                                                   spdlog::level::to_string_view(msg.level).size())},

@@ -14,7 +14,8 @@ config::config load_config_or_throw() {
     const auto problems = config::validate(cfg);
     if (!problems.empty()) {
         std::string text = "configuration: " + problems.front();
-        for (std::size_t i = 1; i < problems.size(); ++i) text += "\nconfiguration: " + problems[i];
+        for (std::size_t i = 1; i < problems.size(); ++i)
+            text += "\nconfiguration: " + problems[i];
         throw startup_error(text);
     }
     return cfg;
@@ -35,13 +36,14 @@ std::unique_ptr<runtime> start_runtime(config::config cfg, std::unique_ptr<domai
         const int applied = rt->db->migrate();
         if (applied > 0) {
             spdlog::info("database {}: applied {} migration(s), schema version {}",
-                         store::redact_url(rt->cfg.database_url), applied, rt->db->schema_version());
+                         store::redact_url(rt->cfg.database_url), applied,
+                         rt->db->schema_version());
         }
     } catch (const store::store_error& e) {
         throw startup_error(std::string("database: ") + e.what());
     }
-    rt->service = std::make_unique<service::incident_service>(*rt->db, rt->cfg, *rt->templates,
-                                                              *rt->clock);
+    rt->service =
+        std::make_unique<service::incident_service>(*rt->db, rt->cfg, *rt->templates, *rt->clock);
     rt->db_workers = std::make_unique<store::db_pool>(rt->cfg.database_pool_size);
     rt->registry = commands::make_default_registry();
     return rt;

@@ -16,7 +16,7 @@ namespace warroom::app {
 
 /// A startup problem for the operator: one line, already says what to fix, exit code 2.
 class startup_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -3,8 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <spdlog/spdlog.h>
+#include <cstdlib>
 
 #include "bot/domain/text.hpp"
 
@@ -21,21 +21,24 @@ constexpr const char* shell_help =
     "       anything else is a message in the current channel; Ctrl-D or EOF quits";
 
 std::string strip(std::string s, char lead) {
-    if (!s.empty() && s[0] == lead) s.erase(0, 1);
+    if (!s.empty() && s[0] == lead)
+        s.erase(0, 1);
     return s;
 }
 
 /// "@warroom diag x" / "<@warroom> diag x" -> "diag x"; empty when the text is not a mention.
 std::string mention_command(const std::string& text) {
     for (const char* prefix : {"@warroom ", "<@warroom> "}) {
-        if (text.starts_with(prefix)) return domain::trim(text.substr(std::string(prefix).size()));
+        if (text.starts_with(prefix))
+            return domain::trim(text.substr(std::string(prefix).size()));
     }
     return {};
 }
 }  // namespace
 
 std::string login_name() {
-    if (const char* u = std::getenv("USER"); u != nullptr && *u != '\0') return u;
+    if (const char* u = std::getenv("USER"); u != nullptr && *u != '\0')
+        return u;
     if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_name != nullptr) {
         return pw->pw_name;
     }
@@ -63,21 +66,25 @@ int shell::run() {
     drain_outbox();  // deliver anything an earlier run left behind
     std::string line;
     for (;;) {
-        if (interactive_) prompt();
-        if (!std::getline(in_, line)) break;
+        if (interactive_)
+            prompt();
+        if (!std::getline(in_, line))
+            break;
         if (!interactive_ && !domain::trim(line).empty()) {
             // Piped input is echoed so the transcript reads like a conversation.
             out_ << "#" << channel_ << " @" << user_ << "> " << line << "\n";
         }
         handle_line(line);
     }
-    if (interactive_) out_ << "\n";
+    if (interactive_)
+        out_ << "\n";
     return 0;
 }
 
 void shell::handle_line(const std::string& raw) {
     const std::string line = domain::trim(raw);
-    if (line.empty()) return;
+    if (line.empty())
+        return;
     if (line == "/help") {
         out_ << shell_help << "\n";
         return;
@@ -138,9 +145,9 @@ void shell::run_command(const std::string& text, const std::string& channel, boo
     service::command_result result;
     try {
         // Database work runs on the database workers, as it does for Slack requests.
-        result = rt_.db_workers
-                     ->submit([&] { return rt_.registry.dispatch(text, ctx, *rt_.service); })
-                     .get();
+        result =
+            rt_.db_workers->submit([&] { return rt_.registry.dispatch(text, ctx, *rt_.service); })
+                .get();
     } catch (const std::exception& e) {
         spdlog::error("command failed: {}", e.what());
         out_ << "(only visible to you) something went wrong: " << e.what() << "\n";
@@ -152,7 +159,8 @@ void shell::run_command(const std::string& text, const std::string& channel, boo
     out_ << label;
     for (char c : body) {
         out_ << c;
-        if (c == '\n') out_ << "  ";
+        if (c == '\n')
+            out_ << "  ";
     }
     out_ << "\n";
     const bool declared = result.ok && !result.channel_name.empty() &&
@@ -166,10 +174,12 @@ void shell::run_command(const std::string& text, const std::string& channel, boo
 
 void shell::drain_outbox() {
     try {
-        rt_.db_workers->submit([this] {
-            while (dispatcher_.run_once() > 0) {
-            }
-        }).get();
+        rt_.db_workers
+            ->submit([this] {
+                while (dispatcher_.run_once() > 0) {
+                }
+            })
+            .get();
     } catch (const std::exception& e) {
         spdlog::error("delivering messages failed: {}", e.what());
     }

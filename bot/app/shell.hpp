@@ -13,7 +13,7 @@ namespace warroom::app {
 /// The local chat REPL that plays Slack: slash commands, channel messages, @warroom mentions.
 /// It is an adapter over the same service, registry and outbox as Slack.
 class shell {
-public:
+  public:
     shell(runtime& rt, std::istream& in, std::ostream& out, std::string user, bool interactive);
 
     /// Reads until EOF; returns the process exit code (0).
@@ -25,7 +25,7 @@ public:
     const std::string& channel() const { return channel_; }
     const std::string& user() const { return user_; }
 
-private:
+  private:
     void run_command(const std::string& text, const std::string& channel, bool from_message);
     void drain_outbox();
     void prompt();

@@ -13,7 +13,7 @@ namespace warroom::chat {
 /// ("name_taken", "channel_not_found", "ratelimited", ...); `retryable` says whether trying the
 /// same call again later can succeed; `retry_after_s` is the platform's hint, 0 when none.
 class chat_error : public std::runtime_error {
-public:
+  public:
     chat_error(std::string code, std::string message, bool retryable, int retry_after_s = 0)
         : std::runtime_error(std::move(message)),
           code_(std::move(code)),
@@ -23,7 +23,7 @@ public:
     bool retryable() const { return retryable_; }
     int retry_after_s() const { return retry_after_s_; }
 
-private:
+  private:
     std::string code_;
     bool retryable_;
     int retry_after_s_;
@@ -48,7 +48,7 @@ struct user_info {
 /// What the incident service needs from a chat platform. Slack implements it over the Web API,
 /// the local shell prints. Calls block; they run on the outbox dispatcher, never on an I/O thread.
 class chat_platform {
-public:
+  public:
     virtual ~chat_platform() = default;
 
     /// Creates a channel; throws chat_error{"name_taken"} when the name is in use.

@@ -21,7 +21,9 @@ shell_chat::shell_chat(std::ostream& out, std::string bot_name)
                1'000'000;
 }
 
-std::string shell_chat::display(const std::string& channel) { return "#" + strip_hash(channel); }
+std::string shell_chat::display(const std::string& channel) {
+    return "#" + strip_hash(channel);
+}
 
 channel_info shell_chat::create_channel(const std::string& name, bool is_private) {
     std::lock_guard lock(mutex_);
@@ -38,7 +40,8 @@ channel_info shell_chat::create_channel(const std::string& name, bool is_private
 void shell_chat::set_topic(const std::string& channel, const std::string& topic) {
     std::lock_guard lock(mutex_);
     auto& current = topics_[strip_hash(channel)];
-    if (current == topic) return;  // Slack does not announce an unchanged topic either
+    if (current == topic)
+        return;  // Slack does not announce an unchanged topic either
     current = topic;
     out_ << "  ── " << display(channel) << " topic: " << topic << "\n";
     out_.flush();
@@ -47,7 +50,8 @@ void shell_chat::set_topic(const std::string& channel, const std::string& topic)
 void shell_chat::invite(const std::string& channel, const std::vector<std::string>& users) {
     std::lock_guard lock(mutex_);
     std::string names;
-    for (const auto& u : users) names += (names.empty() ? "@" : ", @") + u;
+    for (const auto& u : users)
+        names += (names.empty() ? "@" : ", @") + u;
     out_ << "  ── " << display(channel) << " invited " << names << "\n";
     out_.flush();
 }
@@ -56,7 +60,8 @@ void shell_chat::print_block(const std::string& header, const std::string& text)
     out_ << header << "\n";
     std::istringstream lines(text);
     std::string line;
-    while (std::getline(lines, line)) out_ << "  │ " << line << "\n";
+    while (std::getline(lines, line))
+        out_ << "  │ " << line << "\n";
     out_.flush();
 }
 
@@ -82,11 +87,13 @@ void shell_chat::update_message(const std::string& channel, const std::string& t
         std::string old_line, new_line;
         while (std::getline(after, new_line)) {
             const bool had = static_cast<bool>(std::getline(before, old_line));
-            if (!had || old_line != new_line) shown += (shown.empty() ? "" : " / ") + new_line;
+            if (!had || old_line != new_line)
+                shown += (shown.empty() ? "" : " / ") + new_line;
         }
         known->second = msg.text;
     }
-    if (shown.empty()) shown = msg.text.substr(0, msg.text.find('\n'));
+    if (shown.empty())
+        shown = msg.text.substr(0, msg.text.find('\n'));
     out_ << "  ── " << display(channel) << " message " << ts << " edited: " << shown << "\n";
     out_.flush();
 }
@@ -105,7 +112,8 @@ void shell_chat::post_ephemeral(const std::string& channel, const std::string& u
 
 std::optional<user_info> shell_chat::lookup_user(const std::string& user) {
     const std::string handle = !user.empty() && user[0] == '@' ? user.substr(1) : user;
-    if (handle.empty()) return std::nullopt;
+    if (handle.empty())
+        return std::nullopt;
     return user_info{handle, handle, handle};
 }
 

@@ -13,7 +13,7 @@ namespace warroom::chat {
 /// The local shell's chat platform: it "creates" channels and "posts" messages by printing them
 /// readably. Channel ids are the channel names, so everything still lines up after a restart.
 class shell_chat final : public chat_platform {
-public:
+  public:
     explicit shell_chat(std::ostream& out, std::string bot_name = "warroom");
 
     channel_info create_channel(const std::string& name, bool is_private) override;
@@ -34,7 +34,7 @@ public:
     /// "#name" for a channel id or name.
     static std::string display(const std::string& channel);
 
-private:
+  private:
     void print_block(const std::string& header, const std::string& text);
 
     std::ostream& out_;

@@ -38,7 +38,8 @@ time_point parse_iso8601(const std::string& text) {
             scale /= 10;
         }
     }
-    const std::chrono::sys_days day = std::chrono::year{y} / std::chrono::month{static_cast<unsigned>(mo)} /
+    const std::chrono::sys_days day = std::chrono::year{y} /
+                                      std::chrono::month{static_cast<unsigned>(mo)} /
                                       std::chrono::day{static_cast<unsigned>(d)};
     return time_point(std::chrono::duration_cast<time_point::duration>(
         day.time_since_epoch() + std::chrono::hours{h} + std::chrono::minutes{mi} +
@@ -77,7 +78,8 @@ std::string format_duration(std::chrono::seconds d) {
 }
 
 std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
-    if (text.empty()) return std::nullopt;
+    if (text.empty())
+        return std::nullopt;
     long long total = 0;
     std::size_t i = 0;
     while (i < text.size()) {
@@ -85,27 +87,41 @@ std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
         const std::size_t start = i;
         while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
             n = n * 10 + (text[i] - '0');
-            if (n > 10'000'000) return std::nullopt;
+            if (n > 10'000'000)
+                return std::nullopt;
             ++i;
         }
-        if (i == start || i == text.size()) return std::nullopt;
+        if (i == start || i == text.size())
+            return std::nullopt;
         switch (text[i]) {
-            case 's': total += n; break;
-            case 'm': total += n * 60; break;
-            case 'h': total += n * 3600; break;
-            case 'd': total += n * 86400; break;
-            default: return std::nullopt;
+            case 's':
+                total += n;
+                break;
+            case 'm':
+                total += n * 60;
+                break;
+            case 'h':
+                total += n * 3600;
+                break;
+            case 'd':
+                total += n * 86400;
+                break;
+            default:
+                return std::nullopt;
         }
         ++i;
     }
-    if (total <= 0) return std::nullopt;
+    if (total <= 0)
+        return std::nullopt;
     return std::chrono::seconds{total};
 }
 
 bool is_valid_date(const std::string& text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-')
+        return false;
     for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-        if (text[i] < '0' || text[i] > '9') return false;
+        if (text[i] < '0' || text[i] > '9')
+            return false;
     }
     const int y = std::stoi(text.substr(0, 4));
     const unsigned m = static_cast<unsigned>(std::stoi(text.substr(5, 2)));

@@ -11,19 +11,19 @@ using time_point = std::chrono::system_clock::time_point;
 
 /// Every place that needs "now" takes a clock, so tests can run an hour of cadence instantly.
 class clock {
-public:
+  public:
     virtual ~clock() = default;
     virtual time_point now() const = 0;
 };
 
 class system_clock final : public clock {
-public:
+  public:
     time_point now() const override { return std::chrono::system_clock::now(); }
 };
 
 /// A clock that only moves when told to; safe to read from several threads.
 class manual_clock final : public clock {
-public:
+  public:
     explicit manual_clock(time_point start) : now_(start.time_since_epoch().count()) {}
     time_point now() const override {
         return time_point(time_point::duration(now_.load(std::memory_order_relaxed)));
@@ -33,7 +33,7 @@ public:
     }
     void set(time_point t) { now_.store(t.time_since_epoch().count(), std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<time_point::duration::rep> now_;
 };
 

@@ -12,21 +12,26 @@ std::string_view to_string(mitigation_state s) {
 }
 
 std::optional<mitigation_state> parse_mitigation_state(std::string_view s) {
-    if (s == "applied") return mitigation_state::applied;
-    if (s == "proposed") return mitigation_state::proposed;
+    if (s == "applied")
+        return mitigation_state::applied;
+    if (s == "proposed")
+        return mitigation_state::proposed;
     return std::nullopt;
 }
 
 std::string incident::role_holder(std::string_view role) const {
-    if (role == "commander") return commander;
+    if (role == "commander")
+        return commander;
     for (const auto& r : roles) {
-        if (r.role == role) return r.user;
+        if (r.role == role)
+            return r.user;
     }
     return {};
 }
 
 bool incident::add_participant(const std::string& user) {
-    if (user.empty() || std::find(participants.begin(), participants.end(), user) != participants.end()) {
+    if (user.empty() ||
+        std::find(participants.begin(), participants.end(), user) != participants.end()) {
         return false;
     }
     participants.push_back(user);
@@ -41,16 +46,20 @@ std::string make_incident_id(const std::string& day, int seq) {
 
 bool is_incident_id(std::string_view text) {
     // INC-YYYYMMDD-NNNN (the sequence may grow past 4 digits on a very bad day)
-    if (text.size() < 17 || !text.starts_with("INC-") || text[12] != '-') return false;
+    if (text.size() < 17 || !text.starts_with("INC-") || text[12] != '-')
+        return false;
     for (std::size_t i = 4; i < text.size(); ++i) {
-        if (i == 12) continue;
-        if (text[i] < '0' || text[i] > '9') return false;
+        if (i == 12)
+            continue;
+        if (text[i] < '0' || text[i] > '9')
+            return false;
     }
     return true;
 }
 
 bool is_valid_channel_name(std::string_view name) {
-    if (name.empty() || name.size() > 80) return false;
+    if (name.empty() || name.size() > 80)
+        return false;
     return std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     });
@@ -72,11 +81,14 @@ std::string sanitize_channel(std::string_view raw) {
     // collapse doubled separators left by an empty slug, and trim the ends
     std::string collapsed;
     for (const char c : out) {
-        if (c == '-' && !collapsed.empty() && collapsed.back() == '-') continue;
+        if (c == '-' && !collapsed.empty() && collapsed.back() == '-')
+            continue;
         collapsed.push_back(c);
     }
-    while (!collapsed.empty() && (collapsed.back() == '-' || collapsed.back() == '_')) collapsed.pop_back();
-    while (!collapsed.empty() && (collapsed.front() == '-' || collapsed.front() == '_')) collapsed.erase(0, 1);
+    while (!collapsed.empty() && (collapsed.back() == '-' || collapsed.back() == '_'))
+        collapsed.pop_back();
+    while (!collapsed.empty() && (collapsed.front() == '-' || collapsed.front() == '_'))
+        collapsed.erase(0, 1);
     return collapsed;
 }
 }  // namespace
@@ -102,15 +114,19 @@ std::string make_channel_name(const std::string& pattern, const std::string& pre
         slug = slugify(title, room);
         name = build(slug);
     }
-    if (name.size() > 80) name.resize(80);
-    while (!name.empty() && (name.back() == '-' || name.back() == '_')) name.pop_back();
+    if (name.size() > 80)
+        name.resize(80);
+    while (!name.empty() && (name.back() == '-' || name.back() == '_'))
+        name.pop_back();
     return name;
 }
 
 std::string make_topic(const incident& inc) {
     std::string topic = std::string(to_string(inc.severity)) + ": " + inc.title;
-    if (!inc.commander.empty()) topic += " | Commander: @" + inc.commander;
-    if (inc.status != status::investigating) topic += " | " + std::string(display_name(inc.status));
+    if (!inc.commander.empty())
+        topic += " | Commander: @" + inc.commander;
+    if (inc.status != status::investigating)
+        topic += " | " + std::string(display_name(inc.status));
     return topic;
 }
 

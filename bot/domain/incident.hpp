@@ -74,7 +74,7 @@ struct incident {
     std::optional<time_point> resolved_at;
     std::optional<time_point> closed_at;
     std::chrono::seconds update_cadence{0};  // 0: no automatic update reminders
-    int version = 0;  // bumped on every save; the store rejects stale writes
+    int version = 0;                         // bumped on every save; the store rejects stale writes
 
     bool operator==(const incident&) const = default;
 

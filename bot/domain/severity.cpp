@@ -17,7 +17,8 @@ std::optional<severity> parse_severity(std::string_view text) {
     } else {
         return std::nullopt;
     }
-    if (digits[0] < '0' || digits[0] > '4') return std::nullopt;
+    if (digits[0] < '0' || digits[0] > '4')
+        return std::nullopt;
     return static_cast<severity>(digits[0] - '0');
 }
 
@@ -27,7 +28,9 @@ std::string_view to_string(severity s) {
     return names[static_cast<std::size_t>(s)];
 }
 
-int to_index(severity s) { return static_cast<int>(s); }
+int to_index(severity s) {
+    return static_cast<int>(s);
+}
 
 namespace {
 constexpr std::array<std::string_view, 5> status_names{"investigating", "identified", "monitoring",
@@ -39,19 +42,28 @@ constexpr std::array<std::string_view, 5> status_display{"Investigating", "Ident
 std::optional<status> parse_status(std::string_view text) {
     const std::string t = to_lower(text);
     for (std::size_t i = 0; i < status_names.size(); ++i) {
-        if (t == status_names[i]) return static_cast<status>(i);
+        if (t == status_names[i])
+            return static_cast<status>(i);
     }
     return std::nullopt;
 }
 
-std::string_view to_string(status s) { return status_names[static_cast<std::size_t>(s)]; }
-std::string_view display_name(status s) { return status_display[static_cast<std::size_t>(s)]; }
+std::string_view to_string(status s) {
+    return status_names[static_cast<std::size_t>(s)];
+}
+std::string_view display_name(status s) {
+    return status_display[static_cast<std::size_t>(s)];
+}
 
-bool is_open(status s) { return s != status::resolved && s != status::closed; }
+bool is_open(status s) {
+    return s != status::resolved && s != status::closed;
+}
 
 std::optional<std::string> check_transition(status from, status to) {
-    if (from == to) return "the incident is already " + std::string(to_string(to));
-    if (from == status::closed) return std::string("the incident is closed; nothing can change it");
+    if (from == to)
+        return "the incident is already " + std::string(to_string(to));
+    if (from == status::closed)
+        return std::string("the incident is closed; nothing can change it");
     if (to == status::closed && from != status::resolved) {
         return "only a resolved incident can be closed (it is " + std::string(to_string(from)) +
                "); resolve it first";
@@ -66,17 +78,23 @@ std::optional<std::string> check_transition(status from, status to) {
 
 std::optional<confidence> parse_confidence(std::string_view text) {
     const std::string t = to_lower(text);
-    if (t == "low") return confidence::low;
-    if (t == "medium" || t == "med") return confidence::medium;
-    if (t == "high") return confidence::high;
+    if (t == "low")
+        return confidence::low;
+    if (t == "medium" || t == "med")
+        return confidence::medium;
+    if (t == "high")
+        return confidence::high;
     return std::nullopt;
 }
 
 std::string_view to_string(confidence c) {
     switch (c) {
-        case confidence::low: return "low";
-        case confidence::medium: return "medium";
-        case confidence::high: return "high";
+        case confidence::low:
+            return "low";
+        case confidence::medium:
+            return "medium";
+        case confidence::high:
+            return "high";
     }
     return "low";
 }

@@ -34,28 +34,32 @@ constexpr std::array<std::pair<event_source, std::string_view>, 4> source_names{
 
 std::string_view to_string(event_kind k) {
     for (const auto& [kind, name] : kind_names) {
-        if (kind == k) return name;
+        if (kind == k)
+            return name;
     }
     return "note";
 }
 
 std::optional<event_kind> parse_event_kind(std::string_view s) {
     for (const auto& [kind, name] : kind_names) {
-        if (name == s) return kind;
+        if (name == s)
+            return kind;
     }
     return std::nullopt;
 }
 
 std::string_view to_string(event_source s) {
     for (const auto& [src, name] : source_names) {
-        if (src == s) return name;
+        if (src == s)
+            return name;
     }
     return "system";
 }
 
 std::optional<event_source> parse_event_source(std::string_view s) {
     for (const auto& [src, name] : source_names) {
-        if (name == s) return src;
+        if (name == s)
+            return src;
     }
     return std::nullopt;
 }

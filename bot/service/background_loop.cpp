@@ -8,7 +8,9 @@ background_loop::background_loop(std::string name, std::function<int()> step,
                                  std::chrono::milliseconds poll)
     : name_(std::move(name)), step_(std::move(step)), poll_(poll), thread_([this] { run(); }) {}
 
-background_loop::~background_loop() { stop(); }
+background_loop::~background_loop() {
+    stop();
+}
 
 void background_loop::notify() {
     {
@@ -24,7 +26,8 @@ void background_loop::stop() {
         stopping_ = true;
     }
     wake_.notify_all();
-    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
+        thread_.join();
 }
 
 void background_loop::run() {
@@ -36,11 +39,14 @@ void background_loop::run() {
             spdlog::error("{}: {}", name_, e.what());
         }
         std::unique_lock lock(mutex_);
-        if (stopping_) return;
-        if (done > 0 && !woken_) continue;
+        if (stopping_)
+            return;
+        if (done > 0 && !woken_)
+            continue;
         wake_.wait_for(lock, poll_, [this] { return stopping_ || woken_; });
         woken_ = false;
-        if (stopping_) return;
+        if (stopping_)
+            return;
     }
 }
 

@@ -13,7 +13,7 @@ namespace warroom::service {
 /// otherwise it sleeps until notify() or `poll` passes. Used by the outbox dispatcher and the
 /// inbox worker, whose state is all in the database, so a lost wake-up only costs one poll.
 class background_loop {
-public:
+  public:
     /// `step` returns how much work it did; an exception is logged and the loop goes on.
     background_loop(std::string name, std::function<int()> step, std::chrono::milliseconds poll);
     ~background_loop();
@@ -24,7 +24,7 @@ public:
     /// Finishes the current step and joins the thread.
     void stop();
 
-private:
+  private:
     void run();
 
     std::string name_;

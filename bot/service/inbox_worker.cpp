@@ -6,7 +6,11 @@ namespace warroom::service {
 
 inbox_worker::inbox_worker(store::store& db, const domain::clock& clock, handler apply,
                            std::chrono::seconds lease, int max_attempts)
-    : db_(db), clock_(clock), apply_(std::move(apply)), lease_(lease), max_attempts_(max_attempts) {}
+    : db_(db),
+      clock_(clock),
+      apply_(std::move(apply)),
+      lease_(lease),
+      max_attempts_(max_attempts) {}
 
 int inbox_worker::run_once(int batch) {
     std::vector<store::inbox_item> items;

@@ -13,7 +13,7 @@ namespace warroom::service {
 /// idempotency claim), so a request is applied once even if a worker dies mid-way and the lease
 /// runs out. A request that keeps failing is given up after `max_attempts`.
 class inbox_worker {
-public:
+  public:
     /// Applies one request; throws when it should be tried again later.
     using handler = std::function<void(const store::inbox_item&)>;
 
@@ -23,7 +23,7 @@ public:
     /// Claims and applies what is pending; returns how many requests were handled.
     int run_once(int batch = 64);
 
-private:
+  private:
     store::store& db_;
     const domain::clock& clock_;
     handler apply_;

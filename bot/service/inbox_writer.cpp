@@ -7,12 +7,15 @@ namespace warroom::service {
 inbox_writer::inbox_writer(store::store& db, std::size_t max_batch, std::size_t max_queue)
     : db_(db), max_batch_(max_batch), max_queue_(max_queue), thread_([this] { run(); }) {}
 
-inbox_writer::~inbox_writer() { stop(); }
+inbox_writer::~inbox_writer() {
+    stop();
+}
 
 bool inbox_writer::submit(store::inbox_item item, callback done) {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || queue_.size() >= max_queue_) return false;
+        if (stopping_ || queue_.size() >= max_queue_)
+            return false;
         queue_.push_back({std::move(item), std::move(done)});
     }
     wake_.notify_one();
@@ -22,11 +25,13 @@ bool inbox_writer::submit(store::inbox_item item, callback done) {
 void inbox_writer::stop() {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ && !thread_.joinable()) return;
+        if (stopping_ && !thread_.joinable())
+            return;
         stopping_ = true;
     }
     wake_.notify_one();
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable())
+        thread_.join();
 }
 
 void inbox_writer::run() {
@@ -36,7 +41,8 @@ void inbox_writer::run() {
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping, and everything is written
+            if (queue_.empty())
+                return;  // stopping, and everything is written
             // Whatever queued while the previous commit ran goes into this one.
             const std::size_t n = std::min(max_batch_, queue_.size());
             batch.clear();
@@ -46,7 +52,8 @@ void inbox_writer::run() {
             }
         }
         items.clear();
-        for (auto& p : batch) items.push_back(p.item);
+        for (auto& p : batch)
+            items.push_back(p.item);
         std::vector<bool> fresh;
         bool ok = true;
         try {
@@ -58,7 +65,7 @@ void inbox_writer::run() {
         }
         bool any_new = false;
         for (std::size_t i = 0; i < batch.size(); ++i) {
-            const auto result = !ok ? outcome::failed
+            const auto result = !ok        ? outcome::failed
                                 : fresh[i] ? outcome::stored
                                            : outcome::duplicate;
             any_new = any_new || result == outcome::stored;
@@ -68,7 +75,8 @@ void inbox_writer::run() {
                 spdlog::error("inbox: acknowledgement callback threw: {}", e.what());
             }
         }
-        if (any_new && on_stored_) on_stored_();
+        if (any_new && on_stored_)
+            on_stored_();
     }
 }
 

@@ -16,7 +16,7 @@ namespace warroom::service {
 /// arriving together are written in one transaction, so acknowledging costs one commit per batch
 /// rather than one per request. The callback runs on the writer thread after the commit.
 class inbox_writer {
-public:
+  public:
     enum class outcome { stored, duplicate, failed };
     using callback = std::function<void(outcome)>;
 
@@ -37,7 +37,7 @@ public:
 
     std::size_t batches_written() const { return batches_; }
 
-private:
+  private:
     struct pending {
         store::inbox_item item;
         callback done;

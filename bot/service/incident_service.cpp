@@ -1,8 +1,8 @@
 #include "bot/service/incident_service.hpp"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <map>
-#include <spdlog/spdlog.h>
 
 #include "bot/domain/text.hpp"
 
@@ -16,22 +16,30 @@ namespace {
 constexpr int max_conflict_retries = 3;
 constexpr const char* war_room = "$incident";
 
-std::string at(const std::string& user) { return user.empty() ? "nobody" : "@" + user; }
+std::string at(const std::string& user) {
+    return user.empty() ? "nobody" : "@" + user;
+}
 
 std::string_view emoji(domain::severity s) {
     switch (s) {
         case domain::severity::sev0:
-        case domain::severity::sev1: return "🔴";
-        case domain::severity::sev2: return "🟠";
-        case domain::severity::sev3: return "🟡";
-        case domain::severity::sev4: return "⚪";
+        case domain::severity::sev1:
+            return "🔴";
+        case domain::severity::sev2:
+            return "🟠";
+        case domain::severity::sev3:
+            return "🟡";
+        case domain::severity::sev4:
+            return "⚪";
     }
     return "⚪";
 }
 
 std::string cadence_text(std::chrono::seconds cadence) {
-    if (cadence.count() <= 0) return {};
-    if (cadence.count() % 60 == 0) return std::to_string(cadence.count() / 60) + " min";
+    if (cadence.count() <= 0)
+        return {};
+    if (cadence.count() % 60 == 0)
+        return std::to_string(cadence.count() / 60) + " min";
     return std::to_string(cadence.count()) + " s";
 }
 
@@ -41,7 +49,8 @@ bool looks_like_security_incident(const std::string& title) {
     const std::string t = domain::to_lower(title);
     for (const char* word : {"security", "breach", "unauthorized", "unauthorised", "exfiltration",
                              "compromise", "leaked credential", "intrusion"}) {
-        if (t.find(word) != std::string::npos) return true;
+        if (t.find(word) != std::string::npos)
+            return true;
     }
     return false;
 }
@@ -76,7 +85,8 @@ struct incident_service::tx_context {
 
     void post(const std::string& channel, const std::string& text, const std::string& ref = {}) {
         json p{{"channel", channel}, {"text", text}};
-        if (!ref.empty()) p["ref"] = ref;
+        if (!ref.empty())
+            p["ref"] = ref;
         send("post", std::move(p));
     }
 
@@ -85,32 +95,35 @@ struct incident_service::tx_context {
     json data() const {
         const auto& policy = cfg.policy(inc.severity);
         json participants = json::array();
-        for (const auto& p : inc.participants) participants.push_back({{"name", p}});
-        return json{{"id", inc.id},
-                    {"title", inc.title},
-                    {"severity", std::string(domain::to_string(inc.severity))},
-                    {"emoji", std::string(emoji(inc.severity))},
-                    {"status", std::string(domain::display_name(inc.status))},
-                    {"commander", inc.commander},
-                    {"channel", inc.channel_name},
-                    {"is_private", inc.is_private},
-                    {"declared_at", domain::format_iso8601(inc.declared_at)},
-                    {"cadence", cadence_text(inc.update_cadence)},
-                    {"response_time", policy.response_time},
-                    {"impact", ""},
-                    {"description", domain::is_open(inc.status) ? inc.summary : ""},
-                    {"summary", inc.summary},
-                    {"actor", ctx.actor},
-                    {"now", domain::format_iso8601(now)},
-                    {"duration", domain::format_duration(std::chrono::duration_cast<std::chrono::seconds>(
-                                     now - inc.declared_at))},
-                    {"participants", participants}};
+        for (const auto& p : inc.participants)
+            participants.push_back({{"name", p}});
+        return json{
+            {"id", inc.id},
+            {"title", inc.title},
+            {"severity", std::string(domain::to_string(inc.severity))},
+            {"emoji", std::string(emoji(inc.severity))},
+            {"status", std::string(domain::display_name(inc.status))},
+            {"commander", inc.commander},
+            {"channel", inc.channel_name},
+            {"is_private", inc.is_private},
+            {"declared_at", domain::format_iso8601(inc.declared_at)},
+            {"cadence", cadence_text(inc.update_cadence)},
+            {"response_time", policy.response_time},
+            {"impact", ""},
+            {"description", domain::is_open(inc.status) ? inc.summary : ""},
+            {"summary", inc.summary},
+            {"actor", ctx.actor},
+            {"now", domain::format_iso8601(now)},
+            {"duration", domain::format_duration(std::chrono::duration_cast<std::chrono::seconds>(
+                             now - inc.declared_at))},
+            {"participants", participants}};
     }
 
     /// Re-renders the pinned card and the announcement so they show the current state, and
     /// re-sets the topic (it carries severity, commander and status).
     void refresh_cards() {
-        if (inc.is_ticket()) return;
+        if (inc.is_ticket())
+            return;
         send("set_topic", {{"channel", war_room}, {"topic", domain::make_topic(inc)}});
         send("update", {{"ref", "card"}, {"text", templates.render("initial", data())}});
         if (public_incident()) {
@@ -131,7 +144,8 @@ struct incident_service::tx_context {
         send("invite", {{"channel", war_room}, {"users", users}});
         post(war_room, templates.render("initial", data()), "card");
         send("pin", {{"ref", "card"}});
-        if (public_incident()) post(cfg.announce_channel, templates.render("announce", data()), "announce");
+        if (public_incident())
+            post(cfg.announce_channel, templates.render("announce", data()), "announce");
     }
 
     /// Posts in the war room, or where the ticket was filed for a SEV4 ticket.
@@ -175,7 +189,8 @@ command_result incident_service::in_transaction(
         } catch (const store::conflict_error& e) {
             // Another writer saved the incident in between; the whole command runs again on
             // fresh state (nothing of this attempt was committed).
-            if (attempt >= max_conflict_retries) throw;
+            if (attempt >= max_conflict_retries)
+                throw;
             spdlog::debug("retrying after conflict: {}", e.what());
         }
     }
@@ -188,8 +203,10 @@ bool incident_service::claim(store::store_tx& tx, const command_context& ctx) co
 
 void incident_service::enqueue_reply(store::store_tx& tx, const command_context& ctx,
                                      const command_result& result) const {
-    if (ctx.reply_to.is_null() || result.text.empty()) return;
-    tx.enqueue_outbox({result.incident_id, "reply",
+    if (ctx.reply_to.is_null() || result.text.empty())
+        return;
+    tx.enqueue_outbox({result.incident_id,
+                       "reply",
                        {{"target", ctx.reply_to}, {"text", result.text}, {"ok", result.ok}}},
                       clock_.now());
 }
@@ -197,11 +214,12 @@ void incident_service::enqueue_reply(store::store_tx& tx, const command_context&
 command_result incident_service::on_incident(const command_context& ctx,
                                              const std::function<std::string(tx_context&)>& body) {
     return in_transaction(ctx, [&](store::store_tx& tx) {
-        std::optional<domain::incident> found =
-            ctx.incident_id.empty() ? tx.find_incident_by_channel(ctx.channel, true)
-                                    : tx.find_incident(ctx.incident_id, true);
+        std::optional<domain::incident> found = ctx.incident_id.empty()
+                                                    ? tx.find_incident_by_channel(ctx.channel, true)
+                                                    : tx.find_incident(ctx.incident_id, true);
         if (!found) {
-            if (!ctx.incident_id.empty()) throw user_error("no incident " + ctx.incident_id);
+            if (!ctx.incident_id.empty())
+                throw user_error("no incident " + ctx.incident_id);
             throw user_error("#" + ctx.channel +
                              " is not an incident channel; run this in a war room "
                              "(/incident list shows them)");
@@ -220,7 +238,8 @@ command_result incident_service::on_incident(const command_context& ctx,
 command_result incident_service::declare(const command_context& ctx, const declare_request& req) {
     return in_transaction(ctx, [&](store::store_tx& tx) {
         const std::string title = domain::trim(req.title);
-        if (title.empty()) throw user_error("expected a title: /incident create SEV2 \"what is broken\"");
+        if (title.empty())
+            throw user_error("expected a title: /incident create SEV2 \"what is broken\"");
         const auto now = clock_.now();
         const auto& policy = cfg_.policy(req.severity);
 
@@ -231,7 +250,7 @@ command_result incident_service::declare(const command_context& ctx, const decla
         inc.title = title;
         inc.severity = req.severity;
         inc.is_private = req.is_private || looks_like_security_incident(title);
-        inc.commander = !req.commander.empty()          ? req.commander
+        inc.commander = !req.commander.empty()            ? req.commander
                         : !cfg_.default_commander.empty() ? cfg_.default_commander
                                                           : ctx.actor;
         inc.created_by = ctx.actor;
@@ -239,9 +258,9 @@ command_result incident_service::declare(const command_context& ctx, const decla
         inc.declared_at = now;
         inc.update_cadence = policy.update_cadence;
         if (policy.war_room) {
-            inc.channel_name = domain::make_channel_name(cfg_.channel_name_template,
-                                                         cfg_.channel_prefix, inc.day, inc.seq,
-                                                         title, req.severity);
+            inc.channel_name =
+                domain::make_channel_name(cfg_.channel_name_template, cfg_.channel_prefix, inc.day,
+                                          inc.seq, title, req.severity);
         }
         inc.add_participant(ctx.actor);
         inc.add_participant(inc.commander);
@@ -279,21 +298,27 @@ command_result incident_service::declare(const command_context& ctx, const decla
 namespace {
 /// Stamps the lifecycle timestamps a status reaches for the first time.
 void stamp(domain::incident& inc, domain::status to, domain::time_point now) {
-    if (to != domain::status::investigating && !inc.acknowledged_at) inc.acknowledged_at = now;
+    if (to != domain::status::investigating && !inc.acknowledged_at)
+        inc.acknowledged_at = now;
     if ((to == domain::status::monitoring || to == domain::status::resolved) && !inc.mitigated_at) {
         inc.mitigated_at = now;
     }
-    if (to == domain::status::resolved) inc.resolved_at = now;
-    if (to == domain::status::closed) inc.closed_at = now;
-    if (to == domain::status::investigating) inc.resolved_at.reset();  // reopened
+    if (to == domain::status::resolved)
+        inc.resolved_at = now;
+    if (to == domain::status::closed)
+        inc.closed_at = now;
+    if (to == domain::status::investigating)
+        inc.resolved_at.reset();  // reopened
 }
 }  // namespace
 
 command_result incident_service::set_status(const command_context& ctx, domain::status to) {
     return on_incident(ctx, [&](tx_context& t) {
         const auto from = t.inc.status;
-        if (auto why = domain::check_transition(from, to)) throw user_error(*why);
-        if (to == domain::status::closed) throw user_error("use /incident close to close an incident");
+        if (auto why = domain::check_transition(from, to))
+            throw user_error(*why);
+        if (to == domain::status::closed)
+            throw user_error("use /incident close to close an incident");
         t.inc.status = to;
         stamp(t.inc, to, t.now);
         const std::string line = "Status " + std::string(domain::display_name(from)) + " → " +
@@ -310,8 +335,10 @@ command_result incident_service::set_status(const command_context& ctx, domain::
 command_result incident_service::post_update(const command_context& ctx, const std::string& text) {
     return on_incident(ctx, [&](tx_context& t) {
         const std::string body = domain::trim(text);
-        if (body.empty()) throw user_error("expected the update text: /incident update \"what changed\"");
-        if (domain::is_open(t.inc.status) && !t.inc.acknowledged_at) t.inc.acknowledged_at = t.now;
+        if (body.empty())
+            throw user_error("expected the update text: /incident update \"what changed\"");
+        if (domain::is_open(t.inc.status) && !t.inc.acknowledged_at)
+            t.inc.acknowledged_at = t.now;
         t.event(event_kind::update_posted, body);
         json d = t.data();
         d["text"] = body;
@@ -323,7 +350,8 @@ command_result incident_service::post_update(const command_context& ctx, const s
 command_result incident_service::set_severity(const command_context& ctx, domain::severity to) {
     return on_incident(ctx, [&](tx_context& t) {
         const auto from = t.inc.severity;
-        if (from == to) throw user_error("the incident is already " + std::string(domain::to_string(to)));
+        if (from == to)
+            throw user_error("the incident is already " + std::string(domain::to_string(to)));
         if (!domain::is_open(t.inc.status)) {
             throw user_error("the incident is " + std::string(domain::to_string(t.inc.status)) +
                              "; severity can only change while it is open");
@@ -331,16 +359,17 @@ command_result incident_service::set_severity(const command_context& ctx, domain
         t.inc.severity = to;
         t.inc.update_cadence = t.cfg.policy(to).update_cadence;
         const std::string line = "Severity " + std::string(domain::to_string(from)) + " → " +
-                                 std::string(domain::to_string(to)) + " (by " + at(t.ctx.actor) + ")";
+                                 std::string(domain::to_string(to)) + " (by " + at(t.ctx.actor) +
+                                 ")";
         t.event(event_kind::severity_changed, line,
                 {{"from", domain::to_string(from)}, {"to", domain::to_string(to)}});
         if (t.inc.is_ticket() && t.cfg.policy(to).war_room) {
             // A ticket that turns out to be an incident gets its war room now.
-            t.inc.channel_name = domain::make_channel_name(t.cfg.channel_name_template,
-                                                           t.cfg.channel_prefix, t.inc.day,
-                                                           t.inc.seq, t.inc.title, to);
-            t.post(t.ctx.channel, "*" + t.inc.id + "* " + line + ": opening war room #" +
-                                      t.inc.channel_name);
+            t.inc.channel_name =
+                domain::make_channel_name(t.cfg.channel_name_template, t.cfg.channel_prefix,
+                                          t.inc.day, t.inc.seq, t.inc.title, to);
+            t.post(t.ctx.channel,
+                   "*" + t.inc.id + "* " + line + ": opening war room #" + t.inc.channel_name);
             t.open_war_room();
             return "Severity is now " + std::string(domain::to_string(to)) + "; war room #" +
                    t.inc.channel_name;
@@ -351,17 +380,22 @@ command_result incident_service::set_severity(const command_context& ctx, domain
     });
 }
 
-command_result incident_service::set_commander(const command_context& ctx, const std::string& user) {
+command_result incident_service::set_commander(const command_context& ctx,
+                                               const std::string& user) {
     return on_incident(ctx, [&](tx_context& t) {
-        if (user.empty()) throw user_error("expected a user: /incident commander @name");
-        if (t.inc.commander == user) throw user_error(at(user) + " is already the commander");
+        if (user.empty())
+            throw user_error("expected a user: /incident commander @name");
+        if (t.inc.commander == user)
+            throw user_error(at(user) + " is already the commander");
         const std::string from = t.inc.commander;
         t.inc.commander = user;
         t.inc.add_participant(user);
-        const std::string line = "Commander " + at(from) + " → " + at(user) + " (by " + at(t.ctx.actor) + ")";
+        const std::string line =
+            "Commander " + at(from) + " → " + at(user) + " (by " + at(t.ctx.actor) + ")";
         t.event(event_kind::role_assigned, line,
                 {{"role", "commander"}, {"from", from}, {"to", user}});
-        if (!t.inc.is_ticket()) t.send("invite", {{"channel", war_room}, {"users", {user}}});
+        if (!t.inc.is_ticket())
+            t.send("invite", {{"channel", war_room}, {"users", {user}}});
         t.announce_in_room("*" + t.inc.id + "* " + line);
         t.refresh_cards();
         return "Commander is now " + at(user);
@@ -371,23 +405,28 @@ command_result incident_service::set_commander(const command_context& ctx, const
 command_result incident_service::assign_role(const command_context& ctx, const std::string& role,
                                              const std::string& user) {
     const std::string name = domain::to_lower(role);
-    if (name == "commander" || name == "ic") return set_commander(ctx, user);
+    if (name == "commander" || name == "ic")
+        return set_commander(ctx, user);
     return on_incident(ctx, [&](tx_context& t) {
-        if (user.empty()) throw user_error("expected a user: /incident role " + name + " @name");
+        if (user.empty())
+            throw user_error("expected a user: /incident role " + name + " @name");
         std::string from;
         auto it = std::find_if(t.inc.roles.begin(), t.inc.roles.end(),
                                [&](const auto& r) { return r.role == name; });
         if (it != t.inc.roles.end()) {
-            if (it->user == user) throw user_error(at(user) + " already holds " + name);
+            if (it->user == user)
+                throw user_error(at(user) + " already holds " + name);
             from = it->user;
             it->user = user;
         } else {
             t.inc.roles.push_back({name, user});
         }
         t.inc.add_participant(user);
-        const std::string line = "Role " + name + ": " + at(user) + (from.empty() ? "" : " (was " + at(from) + ")");
+        const std::string line =
+            "Role " + name + ": " + at(user) + (from.empty() ? "" : " (was " + at(from) + ")");
         t.event(event_kind::role_assigned, line, {{"role", name}, {"from", from}, {"to", user}});
-        if (!t.inc.is_ticket()) t.send("invite", {{"channel", war_room}, {"users", {user}}});
+        if (!t.inc.is_ticket())
+            t.send("invite", {{"channel", war_room}, {"users", {user}}});
         t.announce_in_room("*" + t.inc.id + "* " + line);
         return at(user) + " is now " + name;
     });
@@ -396,7 +435,8 @@ command_result incident_service::assign_role(const command_context& ctx, const s
 command_result incident_service::add_note(const command_context& ctx, const std::string& text) {
     return on_incident(ctx, [&](tx_context& t) {
         const std::string body = domain::trim(text);
-        if (body.empty()) throw user_error("expected the note text: /incident note \"what you saw\"");
+        if (body.empty())
+            throw user_error("expected the note text: /incident note \"what you saw\"");
         t.event(event_kind::note, body);
         return std::string("Noted in the timeline of ") + t.inc.id;
     });
@@ -406,7 +446,9 @@ command_result incident_service::add_hypothesis(const command_context& ctx, cons
                                                 domain::confidence conf) {
     return on_incident(ctx, [&](tx_context& t) {
         const std::string body = domain::trim(text);
-        if (body.empty()) throw user_error("expected the hypothesis: /incident hypothesis \"...\" --confidence high");
+        if (body.empty())
+            throw user_error(
+                "expected the hypothesis: /incident hypothesis \"...\" --confidence high");
         const int number = static_cast<int>(t.inc.hypotheses.size()) + 1;
         t.inc.hypotheses.push_back({number, body, conf, t.ctx.actor, t.now});
         t.event(event_kind::hypothesis, body,
@@ -418,14 +460,19 @@ command_result incident_service::add_hypothesis(const command_context& ctx, cons
     });
 }
 
-command_result incident_service::add_mitigation(const command_context& ctx, const std::string& action,
+command_result incident_service::add_mitigation(const command_context& ctx,
+                                                const std::string& action,
                                                 const std::string& owner) {
     return on_incident(ctx, [&](tx_context& t) {
         const std::string body = domain::trim(action);
-        if (body.empty()) throw user_error("expected the action: /incident mitigation \"roll back\" [--owner @name]");
+        if (body.empty())
+            throw user_error(
+                "expected the action: /incident mitigation \"roll back\" [--owner @name]");
         const int number = static_cast<int>(t.inc.mitigations.size()) + 1;
-        t.inc.mitigations.push_back({number, body, owner, domain::mitigation_state::proposed, t.now});
-        if (!owner.empty()) t.inc.add_participant(owner);
+        t.inc.mitigations.push_back(
+            {number, body, owner, domain::mitigation_state::proposed, t.now});
+        if (!owner.empty())
+            t.inc.add_participant(owner);
         t.event(event_kind::mitigation, body, {{"number", number}, {"owner", owner}});
         t.announce_in_room("*Mitigation #" + std::to_string(number) + "*: " + body +
                            (owner.empty() ? "" : " (owner " + at(owner) + ")"));
@@ -436,9 +483,12 @@ command_result incident_service::add_mitigation(const command_context& ctx, cons
 command_result incident_service::add_action(const command_context& ctx, const action_request& req) {
     return on_incident(ctx, [&](tx_context& t) {
         const std::string body = domain::trim(req.text);
-        if (body.empty()) throw user_error("expected the action item text");
-        if (req.owner.empty()) throw user_error("expected an owner: --owner @name");
-        if (!domain::is_valid_date(req.due)) throw user_error("expected a due date as YYYY-MM-DD");
+        if (body.empty())
+            throw user_error("expected the action item text");
+        if (req.owner.empty())
+            throw user_error("expected an owner: --owner @name");
+        if (!domain::is_valid_date(req.due))
+            throw user_error("expected a due date as YYYY-MM-DD");
         const int number = static_cast<int>(t.inc.actions.size()) + 1;
         domain::action_item item;
         item.number = number;
@@ -447,10 +497,14 @@ command_result incident_service::add_action(const command_context& ctx, const ac
         item.due = req.due;
         item.priority = req.priority.empty() ? "P2" : req.priority;
         t.inc.actions.push_back(item);
-        const std::string line = "Action item #" + std::to_string(number) + ": " + body + " (owner " +
-                                 at(req.owner) + ", due " + req.due + ", " + item.priority + ")";
+        const std::string line = "Action item #" + std::to_string(number) + ": " + body +
+                                 " (owner " + at(req.owner) + ", due " + req.due + ", " +
+                                 item.priority + ")";
         t.event(event_kind::action_added, line,
-                {{"number", number}, {"owner", req.owner}, {"due", req.due}, {"priority", item.priority}});
+                {{"number", number},
+                 {"owner", req.owner},
+                 {"due", req.due},
+                 {"priority", item.priority}});
         t.announce_in_room(line);
         return "Action item #" + std::to_string(number) + " added";
     });
@@ -464,7 +518,8 @@ command_result incident_service::complete_action(const command_context& ctx, int
             throw user_error("no action item #" + std::to_string(number) + " (this incident has " +
                              std::to_string(t.inc.actions.size()) + "); see /incident action list");
         }
-        if (it->done) throw user_error("action item #" + std::to_string(number) + " is already done");
+        if (it->done)
+            throw user_error("action item #" + std::to_string(number) + " is already done");
         it->done = true;
         it->done_at = t.now;
         const std::string line = "Action item #" + std::to_string(number) + " done: " + it->text;
@@ -476,7 +531,8 @@ command_result incident_service::complete_action(const command_context& ctx, int
 
 command_result incident_service::list_actions(const command_context& ctx) {
     return on_incident(ctx, [&](tx_context& t) {
-        if (t.inc.actions.empty()) return "No action items for " + t.inc.id + " yet";
+        if (t.inc.actions.empty())
+            return "No action items for " + t.inc.id + " yet";
         std::string out = "Action items for " + t.inc.id + ":";
         for (const auto& a : t.inc.actions) {
             out += "\n" + std::string(a.done ? "☑" : "☐") + " #" + std::to_string(a.number) + " " +
@@ -489,7 +545,8 @@ command_result incident_service::list_actions(const command_context& ctx) {
 command_result incident_service::resolve(const command_context& ctx, const std::string& summary) {
     return on_incident(ctx, [&](tx_context& t) {
         const std::string body = domain::trim(summary);
-        if (body.empty()) throw user_error("expected a summary: /incident resolve \"what fixed it\"");
+        if (body.empty())
+            throw user_error("expected a summary: /incident resolve \"what fixed it\"");
         if (auto why = domain::check_transition(t.inc.status, domain::status::resolved)) {
             throw user_error(*why);
         }
@@ -497,11 +554,11 @@ command_result incident_service::resolve(const command_context& ctx, const std::
         t.inc.status = domain::status::resolved;
         t.inc.summary = body;
         stamp(t.inc, domain::status::resolved, t.now);
-        const auto took = std::chrono::duration_cast<std::chrono::seconds>(t.now - t.inc.declared_at);
-        t.event(event_kind::resolved, "Resolved: " + body,
-                {{"from", domain::to_string(from)},
-                 {"summary", body},
-                 {"duration_s", took.count()}});
+        const auto took =
+            std::chrono::duration_cast<std::chrono::seconds>(t.now - t.inc.declared_at);
+        t.event(
+            event_kind::resolved, "Resolved: " + body,
+            {{"from", domain::to_string(from)}, {"summary", body}, {"duration_s", took.count()}});
         t.announce_in_room(t.templates.render("resolved", t.data()));
         if (!t.inc.is_ticket() && t.public_incident()) {
             t.post(t.cfg.announce_channel, "✅ *" + t.inc.id + "* resolved after " +
@@ -550,7 +607,8 @@ command_result incident_service::timeline(const command_context& ctx) {
 command_result incident_service::list(const command_context& ctx) {
     return in_transaction(ctx, [&](store::store_tx& tx) {
         const auto incidents = tx.list_incidents({false, 50});
-        if (incidents.empty()) return command_result{true, "No open incidents. 🎉", false, {}, {}};
+        if (incidents.empty())
+            return command_result{true, "No open incidents. 🎉", false, {}, {}};
         const auto now = clock_.now();
         std::string out = "Open incidents (" + std::to_string(incidents.size()) + "):";
         for (const auto& inc : incidents) {
@@ -578,12 +636,13 @@ command_result incident_service::stats(const command_context& ctx) {
             ++by_sev[static_cast<std::size_t>(inc.severity)];
             if (inc.resolved_at) {
                 total_ttr += std::chrono::duration_cast<std::chrono::seconds>(*inc.resolved_at -
-                                                                               inc.declared_at);
+                                                                              inc.declared_at);
                 ++resolved;
             }
         }
         std::string out = "Incidents: " + std::to_string(incidents.size()) + " total";
-        for (const auto& [name, n] : by_status) out += ", " + std::to_string(n) + " " + name;
+        for (const auto& [name, n] : by_status)
+            out += ", " + std::to_string(n) + " " + name;
         out += "\nBy severity:";
         for (int i = 0; i < domain::severity_count; ++i) {
             out += " " + std::string(domain::to_string(static_cast<domain::severity>(i))) + "=" +
@@ -597,8 +656,45 @@ command_result incident_service::stats(const command_context& ctx) {
     });
 }
 
+command_result incident_service::acknowledge(const command_context& ctx) {
+    return on_incident(ctx, [&](tx_context& t) {
+        if (t.inc.acknowledged_at) {
+            return "Already acknowledged at " + domain::format_hhmm(*t.inc.acknowledged_at) +
+                   " UTC";
+        }
+        t.inc.acknowledged_at = t.now;
+        const auto took =
+            std::chrono::duration_cast<std::chrono::seconds>(t.now - t.inc.declared_at);
+        const std::string line = "Acknowledged by " + at(t.ctx.actor) + " after " +
+                                 domain::format_duration(took);
+        t.event(event_kind::note, line, {{"acknowledged", true}});
+        t.announce_in_room("*" + t.inc.id + "* " + line);
+        return std::string("Acknowledged");
+    });
+}
+
+command_result incident_service::record_pin(const command_context& ctx, const pinned_message& msg) {
+    return on_incident(ctx, [&](tx_context& t) {
+        const std::string text = domain::trim(msg.text);
+        t.event(event_kind::message_pinned, text.empty() ? "(pinned message without text)" : text,
+                {{"author", msg.author}, {"ts", msg.ts}, {"permalink", msg.permalink}});
+        return std::string("Pinned message recorded in the timeline");
+    });
+}
+
+command_result incident_service::add_participant(const command_context& ctx,
+                                                 const std::string& user) {
+    return on_incident(ctx, [&](tx_context& t) {
+        if (!t.inc.add_participant(user)) return std::string("already a participant");
+        t.event(event_kind::participant_joined, at(user) + " joined the war room",
+                {{"user", user}});
+        return at(user) + " is now a participant";
+    });
+}
+
 command_result incident_service::answer(const command_context& ctx, command_result r) {
-    if (r.recorded || (ctx.idempotency_key.empty() && ctx.reply_to.is_null())) return r;
+    if (r.recorded || (ctx.idempotency_key.empty() && ctx.reply_to.is_null()))
+        return r;
     db_.transact([&](store::store_tx& tx) {
         if (!claim(tx, ctx)) {
             r.duplicate = true;

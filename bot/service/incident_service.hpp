@@ -18,7 +18,7 @@ namespace warroom::service {
 /// A problem the caller caused (wrong channel, illegal transition, unknown action number).
 /// Its message is one line shown only to the caller; nothing was changed.
 class user_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -62,6 +62,14 @@ struct action_request {
     std::string priority;  // empty: "P2"
 };
 
+/// A message someone pinned in the war room, as the platform reported it.
+struct pinned_message {
+    std::string author;
+    std::string text;
+    std::string ts;
+    std::string permalink;
+};
+
 struct stats_result {
     int open = 0;
     int resolved = 0;
@@ -72,7 +80,7 @@ struct stats_result {
 /// event(s) and the outgoing messages. Methods never throw for user mistakes: they return
 /// ok=false with a one-line reason. Thread-safe; call from a database worker, never an I/O thread.
 class incident_service {
-public:
+  public:
     incident_service(store::store& db, const config::config& cfg, const render::renderer& templates,
                      const domain::clock& clock);
 
@@ -97,6 +105,13 @@ public:
     command_result list(const command_context& ctx);
     command_result stats(const command_context& ctx);
 
+    /// The Acknowledge button: the first acknowledgement stamps acknowledged_at.
+    command_result acknowledge(const command_context& ctx);
+    /// A message pinned (or :pushpin:-reacted) in the war room becomes a timeline event.
+    command_result record_pin(const command_context& ctx, const pinned_message& msg);
+    /// Someone joined the war room: they become a participant (once).
+    command_result add_participant(const command_context& ctx, const std::string& user);
+
     /// Records an answer given without any change (a grammar error, help, a capability not in
     /// this release): claims the idempotency key and queues the reply, like a command would, so
     /// a redelivery is not answered twice. Without a key or reply target it returns `r` as is.
@@ -106,7 +121,7 @@ public:
     std::optional<domain::incident> find(const std::string& incident_id);
     std::vector<domain::timeline_event> events(const std::string& incident_id);
 
-private:
+  private:
     struct tx_context;
     /// Runs `body` on the incident the context points at, in one transaction, with idempotency.
     command_result on_incident(const command_context& ctx,

@@ -1,7 +1,7 @@
 #include "bot/service/outbox_dispatcher.hpp"
 
-#include <algorithm>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 namespace warroom::service {
 
@@ -11,7 +11,8 @@ constexpr int max_name_attempts = 20;
 chat::message to_message(const nlohmann::json& payload) {
     chat::message msg;
     msg.text = payload.value("text", "");
-    if (payload.contains("blocks")) msg.blocks = payload["blocks"];
+    if (payload.contains("blocks"))
+        msg.blocks = payload["blocks"];
     return msg;
 }
 
@@ -46,10 +47,11 @@ int outbox_dispatcher::run_once(int batch) {
             deliver(row);
             ++delivered;
         } catch (const chat::chat_error& e) {
-            if (!incident.empty()) blocked.push_back(incident);
+            if (!incident.empty())
+                blocked.push_back(incident);
             if (!e.retryable()) {
-                spdlog::error("outbox {}: {} failed permanently: {} ({})", row.id,
-                              row.message.kind, e.code(), e.what());
+                spdlog::error("outbox {}: {} failed permanently: {} ({})", row.id, row.message.kind,
+                              e.code(), e.what());
                 db_.transact([&](store::store_tx& tx) {
                     tx.mark_outbox_dead(row.id, e.code() + ": " + e.what());
                 });
@@ -63,7 +65,8 @@ int outbox_dispatcher::run_once(int batch) {
                 tx.mark_outbox_retry(row.id, e.code(), clock_.now() + wait);
             });
         } catch (const std::exception& e) {
-            if (!incident.empty()) blocked.push_back(incident);
+            if (!incident.empty())
+                blocked.push_back(incident);
             const auto wait = backoff(row.attempts);
             spdlog::warn("outbox {}: {} will retry in {}s: {}", row.id, row.message.kind,
                          wait.count(), e.what());
@@ -77,7 +80,8 @@ int outbox_dispatcher::run_once(int batch) {
 
 std::string outbox_dispatcher::resolve_channel(const std::string& incident_id,
                                                const std::string& channel) {
-    if (channel != "$incident") return channel;
+    if (channel != "$incident")
+        return channel;
     std::optional<domain::incident> inc;
     db_.transact([&](store::store_tx& tx) { inc = tx.find_incident(incident_id, false); });
     if (!inc || inc->channel_id.empty()) {
@@ -103,7 +107,8 @@ void outbox_dispatcher::deliver(const store::outbox_row& row) {
                 break;
             } catch (const chat::chat_error& e) {
                 // Someone (or an earlier run of ours) already owns the name: take the next one.
-                if (e.code() != "name_taken" || attempt >= max_name_attempts) throw;
+                if (e.code() != "name_taken" || attempt >= max_name_attempts)
+                    throw;
             }
         }
         db_.transact([&](store::store_tx& tx) {
@@ -121,16 +126,16 @@ void outbox_dispatcher::deliver(const store::outbox_row& row) {
         const std::string channel = resolve_channel(msg.incident_id, p.at("channel"));
         const std::string ts = chat_.post_message(channel, to_message(p));
         db_.transact([&](store::store_tx& tx) {
-            if (p.contains("ref")) tx.save_message_ref({msg.incident_id, p["ref"], channel, ts});
+            if (p.contains("ref"))
+                tx.save_message_ref({msg.incident_id, p["ref"], channel, ts});
             tx.mark_outbox_delivered(row.id, now());
         });
         return;
     }
     if (msg.kind == "update" || msg.kind == "pin") {
         std::optional<store::message_ref> ref;
-        db_.transact([&](store::store_tx& tx) {
-            ref = tx.find_message_ref(msg.incident_id, p.at("ref"));
-        });
+        db_.transact(
+            [&](store::store_tx& tx) { ref = tx.find_message_ref(msg.incident_id, p.at("ref")); });
         if (!ref) {
             throw chat::chat_error("message_not_found",
                                    "no posted message named '" + p.at("ref").get<std::string>() +

@@ -13,7 +13,7 @@ namespace warroom::service {
 /// of a delivery (channel id, message ts) and the "delivered" mark are written in one transaction,
 /// so a crash between the two only ever repeats the platform call, never loses the row.
 class outbox_dispatcher {
-public:
+  public:
     outbox_dispatcher(store::store& db, chat::chat_platform& chat, const domain::clock& clock);
 
     /// Delivers every message that is due now; returns how many were delivered. Run it from a
@@ -23,7 +23,7 @@ public:
     /// Backoff before attempt `attempts` + 1: 1 s, 2 s, 4 s ... capped at 5 minutes.
     static std::chrono::seconds backoff(int attempts);
 
-private:
+  private:
     void deliver(const store::outbox_row& row);
     std::string resolve_channel(const std::string& incident_id, const std::string& channel);
 

@@ -2,7 +2,8 @@
 // the domain change, timeline event and outbox rows) on each store, and prints commands/s and
 // latency percentiles. Then delivers the outbox to a null chat platform and prints messages/s.
 //
-//   bench_service [N]            SQLite in a temp dir, and PostgreSQL when WARROOM_TEST_PG_URL is set
+//   bench_service [N]            SQLite in a temp dir, and PostgreSQL when WARROOM_TEST_PG_URL is
+//   set
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,7 +30,7 @@ namespace svc = warroom::service;
 
 /// Accepts everything instantly, so the numbers measure the bot, not a peer.
 class null_chat final : public warroom::chat::chat_platform {
-public:
+  public:
     warroom::chat::channel_info create_channel(const std::string& name, bool) override {
         return {name, name};
     }
@@ -46,12 +47,13 @@ public:
         return warroom::chat::user_info{u, u, u};
     }
 
-private:
+  private:
     long long ts_ = 1700000000;
 };
 
 double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
+    if (v.empty())
+        return 0;
     std::sort(v.begin(), v.end());
     const auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
     return v[idx];
@@ -100,25 +102,31 @@ void bench_store(const std::string& label, const std::string& url, int n, int th
             for (int i = t; i < n; i += threads) {
                 const auto t0 = steady::now();
                 const auto r = registry.dispatch(commands[i % 5], ctx, service);
-                lat.push_back(std::chrono::duration<double, std::micro>(steady::now() - t0).count());
-                if (!r.ok) __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+                lat.push_back(
+                    std::chrono::duration<double, std::micro>(steady::now() - t0).count());
+                if (!r.ok)
+                    __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
             }
         });
     }
-    for (auto& w : workers) w.join();
+    for (auto& w : workers)
+        w.join();
     const double secs = std::chrono::duration<double>(steady::now() - start).count();
     std::vector<double> all;
-    for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-    std::printf("%-10s %2d thread(s): %6d commands in %6.2f s = %8.0f commands/s  p50 %7.0f us  "
-                "p99 %7.0f us  max %7.0f us  failures %d\n",
-                label.c_str(), threads, n, secs, n / secs, percentile(all, 0.50),
-                percentile(all, 0.99), percentile(all, 1.0), failures);
+    for (const auto& l : latencies)
+        all.insert(all.end(), l.begin(), l.end());
+    std::printf(
+        "%-10s %2d thread(s): %6d commands in %6.2f s = %8.0f commands/s  p50 %7.0f us  "
+        "p99 %7.0f us  max %7.0f us  failures %d\n",
+        label.c_str(), threads, n, secs, n / secs, percentile(all, 0.50), percentile(all, 0.99),
+        percentile(all, 1.0), failures);
 
     null_chat chat;
     svc::outbox_dispatcher dispatcher(*db, chat, clock);
     const auto d0 = steady::now();
     long delivered = 0;
-    for (int got; (got = dispatcher.run_once(500)) > 0;) delivered += got;
+    for (int got; (got = dispatcher.run_once(500)) > 0;)
+        delivered += got;
     const double dsecs = std::chrono::duration<double>(steady::now() - d0).count();
     std::printf("%-10s outbox: %6ld messages delivered in %6.2f s = %8.0f messages/s\n",
                 label.c_str(), delivered, dsecs, delivered / std::max(dsecs, 1e-9));
@@ -128,8 +136,8 @@ void bench_store(const std::string& label, const std::string& url, int n, int th
 
 int main(int argc, char** argv) {
     const int n = argc > 1 ? std::atoi(argv[1]) : 10000;
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("warroom-bench-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("warroom-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     try {
         bench_store("sqlite", "sqlite:" + (dir / "a.db").string(), n, 1);
@@ -138,7 +146,9 @@ int main(int argc, char** argv) {
             bench_store("postgres", pg, n, 1);
             bench_store("postgres", pg, n, 4);
         } else {
-            std::printf("postgres   skipped: set WARROOM_TEST_PG_URL (tests/pg/pg_test_cluster.sh start)\n");
+            std::printf(
+                "postgres   skipped: set WARROOM_TEST_PG_URL (tests/pg/pg_test_cluster.sh "
+                "start)\n");
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench failed: %s\n", e.what());

@@ -23,12 +23,9 @@ TEST_CASE("requests are acknowledged only after they are stored, duplicates reco
     service_fixture f;
     service::inbox_writer writer(*f.db);
     std::vector<std::promise<service::inbox_writer::outcome>> results(3);
-    REQUIRE(writer.submit(request("k1", "list"),
-                          [&](auto o) { results[0].set_value(o); }));
-    REQUIRE(writer.submit(request("k2", "list"),
-                          [&](auto o) { results[1].set_value(o); }));
-    REQUIRE(writer.submit(request("k1", "list"),
-                          [&](auto o) { results[2].set_value(o); }));
+    REQUIRE(writer.submit(request("k1", "list"), [&](auto o) { results[0].set_value(o); }));
+    REQUIRE(writer.submit(request("k2", "list"), [&](auto o) { results[1].set_value(o); }));
+    REQUIRE(writer.submit(request("k1", "list"), [&](auto o) { results[2].set_value(o); }));
     using outcome = service::inbox_writer::outcome;
     std::vector<outcome> got;
     for (auto& r : results) {
@@ -93,7 +90,8 @@ TEST_CASE("a request that keeps failing is retried after its lease, then given u
     f.db->transact([&](store::store_tx& tx) { tx.inbox_enqueue({request("poison", "x")}); });
     int calls = 0;
     service::inbox_worker worker(
-        *f.db, f.clock, [&](const store::inbox_item&) {
+        *f.db, f.clock,
+        [&](const store::inbox_item&) {
             ++calls;
             throw std::runtime_error("database went away");
         },
@@ -113,11 +111,15 @@ TEST_CASE("a background loop runs its step again while there is work and stops c
     std::atomic<int> steps{0};
     std::promise<void> reached;
     {
-        service::background_loop loop("test", [&] {
-            const int n = ++steps;
-            if (n == 5) reached.set_value();
-            return n < 5 ? 1 : 0;
-        }, 10s);
+        service::background_loop loop(
+            "test",
+            [&] {
+                const int n = ++steps;
+                if (n == 5)
+                    reached.set_value();
+                return n < 5 ? 1 : 0;
+            },
+            10s);
         REQUIRE(reached.get_future().wait_for(5s) == std::future_status::ready);
         loop.notify();
         loop.stop();

@@ -64,8 +64,7 @@ struct service_fixture {
     }
 
     service::command_result run(const std::string& text, const std::string& channel,
-                                const std::string& actor = "alice",
-                                const std::string& key = {}) {
+                                const std::string& actor = "alice", const std::string& key = {}) {
         service::command_context ctx;
         ctx.actor = actor;
         ctx.channel = channel;
@@ -78,7 +77,8 @@ struct service_fixture {
 
     int deliver() {
         int total = 0;
-        for (int n; (n = dispatcher->run_once()) > 0;) total += n;
+        for (int n; (n = dispatcher->run_once()) > 0;)
+            total += n;
         return total;
     }
 

@@ -69,13 +69,15 @@ TEST_CASE("private and security incidents get a private channel and no cross-pos
     auto r = f.run("create SEV1 \"customer data export\" --private", "general");
     REQUIRE(r.ok);
     CHECK(f.chat.of("create_private").size() == 1);
-    for (const auto& p : f.chat.of("post")) CHECK(p.channel != "incidents");
+    for (const auto& p : f.chat.of("post"))
+        CHECK(p.channel != "incidents");
 
     r = f.run("create SEV0 \"Security breach: leaked API keys\"", "general");
     REQUIRE(r.ok);
     CHECK(contains(r.text, "security"));
     CHECK(f.chat.of("create_private").size() == 2);
-    for (const auto& p : f.chat.of("post")) CHECK(p.channel != "incidents");
+    for (const auto& p : f.chat.of("post"))
+        CHECK(p.channel != "incidents");
 }
 
 TEST_CASE("the lifecycle is followed in the war room and recorded in the timeline",
@@ -90,7 +92,8 @@ TEST_CASE("the lifecycle is followed in the war room and recorded in the timelin
     REQUIRE(f.run("mitigation \"raise pool to 50\" --owner @bob", room).ok);
     REQUIRE(f.run("status monitoring", room).ok);
     f.clock.advance(30min);
-    const auto resolved = f.run("resolve \"Increased database connection pool from 20 to 50\"", room);
+    const auto resolved =
+        f.run("resolve \"Increased database connection pool from 20 to 50\"", room);
     REQUIRE(resolved.ok);
     CHECK(contains(resolved.text, "35m"));
     REQUIRE(f.run("close", room).ok);
@@ -109,21 +112,24 @@ TEST_CASE("the lifecycle is followed in the war room and recorded in the timelin
 
     const auto events = f.svc->events(id);
     std::vector<std::string> kinds;
-    for (const auto& e : events) kinds.emplace_back(warroom::domain::to_string(e.kind));
+    for (const auto& e : events)
+        kinds.emplace_back(warroom::domain::to_string(e.kind));
     CHECK(kinds == std::vector<std::string>{"declared", "status_changed", "update_posted",
                                             "hypothesis", "mitigation", "status_changed",
                                             "resolved", "closed"});
     CHECK(events[1].data["from"] == "investigating");
     CHECK(events[1].data["to"] == "identified");
     CHECK(events[2].actor == "bob");
-    for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].id > events[i - 1].id);
+    for (std::size_t i = 1; i < events.size(); ++i)
+        CHECK(events[i].id > events[i - 1].id);
 
     // The pinned card and the announcement were edited in place as the incident changed.
     CHECK_FALSE(f.chat.of("update").empty());
     CHECK(contains(f.chat.of("post").back().text, "Incident Closed"));
 }
 
-TEST_CASE("an illegal transition is a one-line error and changes nothing", "[integration][service]") {
+TEST_CASE("an illegal transition is a one-line error and changes nothing",
+          "[integration][service]") {
     service_fixture f;
     const auto room = f.run("create SEV2 \"x\"", "general").channel_name;
     const auto before_events = f.timeline_size("INC-20240115-0001");
@@ -161,8 +167,10 @@ TEST_CASE("a repeated delivery with the same idempotency key is applied once",
 TEST_CASE("action items are added, listed and completed by number", "[integration][service]") {
     service_fixture f;
     const auto room = f.run("create SEV2 \"x\"", "general").channel_name;
-    REQUIRE(f.run("action add \"Add pool monitoring\" --owner @devops --due 2025-02-01 --priority P1",
-                  room).ok);
+    REQUIRE(
+        f.run("action add \"Add pool monitoring\" --owner @devops --due 2025-02-01 --priority P1",
+              room)
+            .ok);
     REQUIRE(f.run("action add \"Load test bulk features\" --owner @qa --due 2025-02-15", room).ok);
     auto list = f.run("action list", room);
     CHECK(contains(list.text, "#1 Add pool monitoring"));
@@ -261,4 +269,41 @@ TEST_CASE("stats count incidents by status and severity", "[integration][service
     CHECK(contains(s.text, "2 total"));
     CHECK(contains(s.text, "SEV1=1"));
     CHECK(contains(s.text, "Mean time to resolve: 1h 00m"));
+}
+
+TEST_CASE("acknowledging stamps the time once and records who", "[integration][service]") {
+    service_fixture f;
+    const auto r = f.run("create SEV1 \"db down\"", "general");
+    f.clock.advance(3min);
+    warroom::service::command_context ctx;
+    ctx.actor = "bob";
+    ctx.channel = r.channel_name;
+    REQUIRE(f.svc->acknowledge(ctx).ok);
+    f.clock.advance(1min);
+    CHECK(contains(f.svc->acknowledge(ctx).text, "Already acknowledged"));
+    const auto inc = f.svc->find(r.incident_id);
+    CHECK(*inc->acknowledged_at - inc->declared_at == 3min);
+    CHECK(contains(f.svc->events(r.incident_id).back().text, "Acknowledged by @bob after 3m"));
+}
+
+TEST_CASE("pinned messages and people joining land in the timeline", "[integration][service]") {
+    service_fixture f;
+    const auto r = f.run("create SEV2 \"x\"", "general");
+    warroom::service::command_context ctx;
+    ctx.actor = "carol";
+    ctx.channel = r.channel_name;
+    REQUIRE(f.svc->record_pin(ctx, {"dave", "pool at 100% since 14:02", "1700000000.000200",
+                                    "https://example.slack.com/archives/C1/p1700000000000200"})
+                .ok);
+    REQUIRE(f.svc->add_participant(ctx, "erin").ok);
+    CHECK(f.svc->add_participant(ctx, "erin").text == "already a participant");
+    const auto events = f.svc->events(r.incident_id);
+    REQUIRE(events.size() == 3);
+    CHECK(events[1].kind == warroom::domain::event_kind::message_pinned);
+    CHECK(events[1].text == "pool at 100% since 14:02");
+    CHECK(events[1].data["author"] == "dave");
+    CHECK(events[2].kind == warroom::domain::event_kind::participant_joined);
+    const auto inc = f.svc->find(r.incident_id);
+    CHECK(std::find(inc->participants.begin(), inc->participants.end(), "erin") !=
+          inc->participants.end());
 }

@@ -14,8 +14,8 @@ std::string run_shell(const std::string& url, const std::string& script,
                       const std::string& user = "alice") {
     auto cfg = config::default_config();
     cfg.database_url = url;
-    auto rt = app::start_runtime(cfg, std::make_unique<domain::manual_clock>(
-                                          domain::parse_iso8601("2024-01-15T14:23:00Z")));
+    auto rt = app::start_runtime(
+        cfg, std::make_unique<domain::manual_clock>(domain::parse_iso8601("2024-01-15T14:23:00Z")));
     std::istringstream in(script);
     std::ostringstream out;
     app::shell sh(*rt, in, out, user, false);
@@ -72,7 +72,8 @@ TEST_CASE("a second shell run finds the incidents of the first", "[integration][
     CHECK(contains(out, "first run"));
 }
 
-TEST_CASE("bad shell input gets a clear message and the shell keeps going", "[integration][shell]") {
+TEST_CASE("bad shell input gets a clear message and the shell keeps going",
+          "[integration][shell]") {
     testing::temp_dir dir;
     const std::string url = "sqlite:" + (dir.path / "shell.db").string();
     const std::string out = run_shell(url,

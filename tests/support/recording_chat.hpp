@@ -10,7 +10,7 @@ namespace warroom::testing {
 
 /// A chat platform that remembers every call, and can be told to fail the next ones.
 class recording_chat final : public chat::chat_platform {
-public:
+  public:
     struct call {
         std::string method;
         std::string channel;
@@ -22,7 +22,8 @@ public:
         std::lock_guard lock(mutex_);
         fail_if_asked();
         for (const auto& taken : taken_names) {
-            if (taken == name) throw chat::chat_error("name_taken", "name taken", false);
+            if (taken == name)
+                throw chat::chat_error("name_taken", "name taken", false);
         }
         taken_names.push_back(name);
         calls.push_back({is_private ? "create_private" : "create", "C" + name, name, {}});
@@ -33,7 +34,8 @@ public:
     }
     void invite(const std::string& channel, const std::vector<std::string>& users) override {
         std::string joined;
-        for (const auto& u : users) joined += (joined.empty() ? "" : ",") + u;
+        for (const auto& u : users)
+            joined += (joined.empty() ? "" : ",") + u;
         record("invite", channel, joined);
     }
     std::string post_message(const std::string& channel, const chat::message& msg) override {
@@ -65,18 +67,19 @@ public:
     std::vector<call> of(const std::string& method) const {
         std::vector<call> out;
         for (const auto& c : calls) {
-            if (c.method == method) out.push_back(c);
+            if (c.method == method)
+                out.push_back(c);
         }
         return out;
     }
 
     std::vector<call> calls;
     std::vector<std::string> taken_names;
-    int fail_next = 0;              // how many upcoming calls fail
+    int fail_next = 0;  // how many upcoming calls fail
     std::string fail_code = "internal_error";
     bool fail_retryable = true;
 
-private:
+  private:
     void record(const std::string& method, const std::string& channel, const std::string& text) {
         std::lock_guard lock(mutex_);
         fail_if_asked();

@@ -19,7 +19,8 @@ TEST_CASE("severities parse as SEV0-4 and as the P0-4 aliases, in any case", "[u
 }
 
 TEST_CASE("anything that is not a severity is refused", "[unit][domain]") {
-    for (const char* bad : {"", "SEV", "SEV5", "SEV-1", "P5", "PP1", "SEV22", "sev 2", "2", "high"}) {
+    for (const char* bad :
+         {"", "SEV", "SEV5", "SEV-1", "P5", "PP1", "SEV22", "sev 2", "2", "high"}) {
         INFO(bad);
         CHECK_FALSE(parse_severity(bad).has_value());
     }
@@ -44,8 +45,8 @@ TEST_CASE("illegal lifecycle moves are errors with a reason, not silent no-ops",
           std::string::npos);
     CHECK(check_transition(status::monitoring, status::closed).has_value());
     CHECK(check_transition(status::resolved, status::monitoring).has_value());
-    for (auto to : {status::investigating, status::identified, status::monitoring,
-                    status::resolved}) {
+    for (auto to :
+         {status::investigating, status::identified, status::monitoring, status::resolved}) {
         CHECK(check_transition(status::closed, to)->find("closed") != std::string::npos);
     }
 }
@@ -77,8 +78,8 @@ TEST_CASE("the default channel name matches the incident ID as the seed runbook 
 
 TEST_CASE("a name template can add a Slack-safe slug of the title", "[unit][domain]") {
     CHECK(make_channel_name("{prefix}-{date}-{seq}-{slug}", "incident", "20240115", 42,
-                            "API error rate spike!", severity::sev2) ==
-          "incident-20240115-0042-api-error-rate-spike");
+                            "API error rate spike!",
+                            severity::sev2) == "incident-20240115-0042-api-error-rate-spike");
     CHECK(make_channel_name("{prefix}-{sev}-{seq}-{slug}", "INC", "20240115", 7, "DB down",
                             severity::sev0) == "inc-sev0-0007-db-down");
 }
@@ -107,7 +108,8 @@ TEST_CASE("the topic reads 'SEV2: title | Commander: @user' as in the runbook", 
     inc.commander = "oncall-backend";
     CHECK(make_topic(inc) == "SEV2: API error rate spike | Commander: @oncall-backend");
     inc.status = status::monitoring;
-    CHECK(make_topic(inc) == "SEV2: API error rate spike | Commander: @oncall-backend | Monitoring");
+    CHECK(make_topic(inc) ==
+          "SEV2: API error rate spike | Commander: @oncall-backend | Monitoring");
 }
 
 TEST_CASE("durations parse from 15m, 1h, 90s and combinations, and reject the rest",
