@@ -458,6 +458,8 @@ void web_api::post_raw(const std::string& url, std::string_view body, std::strin
         http_response res;
         try {
             res = http_->post(url, {}, body, content_type);
+        } catch (const std::invalid_argument& e) {
+            throw slack_api_error("invalid_url", what + ": " + e.what(), false);
         } catch (const network_error& e) {
             const std::string code =
                 e.error_kind() == network_error::kind::timeout ? "timeout" : "network_error";

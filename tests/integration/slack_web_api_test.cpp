@@ -166,6 +166,11 @@ class fake_slack {
     }
 
     void serve(tcp::socket& socket) {
+        // Hang up when done so the client sees the end (the fd is closed by the destructor).
+        struct hang_up {
+            tcp::socket& s;
+            ~hang_up() { ::shutdown(s.native_handle(), SHUT_RDWR); }
+        } guard{socket};
         beast::flat_buffer buffer;
         for (;;) {
             http::request<http::string_body> req;
@@ -917,4 +922,21 @@ TEST_CASE("A reply goes to the response_url and falls back to an ephemeral post 
     CHECK(eph[0].args["channel"] == "C0INC");
     CHECK(eph[0].args["user"] == "U0A");
     CHECK(eph[0].args["text"] == "second");
+}
+
+TEST_CASE("An https URL whose server does not speak TLS fails with a TLS network error",
+          "[slack][http_client]") {
+    fake_slack server;
+    slack::http_client_options options;
+    options.timeout = 2s;
+    slack::http_client client(options);
+    try {
+        client.post("https://127.0.0.1:" + std::to_string(server.port()) + "/api/auth.test", {}, "",
+                    "application/x-www-form-urlencoded");
+        FAIL("expected network_error");
+    } catch (const slack::network_error& e) {
+        CHECK(e.error_kind() == slack::network_error::kind::tls);
+        CHECK_FALSE(e.request_sent());
+    }
+    CHECK_THROWS_AS(client.post("ftp://127.0.0.1/x", {}, "", "text/plain"), std::invalid_argument);
 }
