@@ -17,10 +17,12 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <deque>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -30,6 +32,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -485,9 +488,34 @@ int self_test() {
     routes.add("POST", "/bench", [](warroom::http::request&&, warroom::http::responder respond) {
         respond(warroom::http::text(200, "ok"));
     });
+    // Answers from another thread, as a handler does after a durable write on a database thread.
+    std::mutex queue_mu;
+    std::condition_variable queue_cv;
+    std::deque<warroom::http::responder> queue;
+    bool queue_done = false;
+    std::thread worker([&] {
+        std::unique_lock lock(queue_mu);
+        for (;;) {
+            queue_cv.wait(lock, [&] { return queue_done || !queue.empty(); });
+            if (queue.empty())
+                return;
+            auto respond = std::move(queue.front());
+            queue.pop_front();
+            lock.unlock();
+            respond(warroom::http::text(200, "stored"));
+            lock.lock();
+        }
+    });
+    routes.add("POST", "/async", [&](warroom::http::request&&, warroom::http::responder respond) {
+        {
+            std::lock_guard lock(queue_mu);
+            queue.push_back(std::move(respond));
+        }
+        queue_cv.notify_one();
+    });
     warroom::http::server_options options;
     options.listen = "127.0.0.1:0";
-    options.threads = 1;
+    options.threads = 2;
     warroom::http::server server(options, routes);
     server.start();
     const auto port = std::to_string(server.port());
@@ -516,7 +544,21 @@ int self_test() {
     open.make_request = constant_template("ping", "text/plain");
     check(open);
 
+    run_config async;
+    async.label = "self-test-async";
+    async.url = {"127.0.0.1", port, "/async"};
+    async.connections = 8;
+    async.duration = 1s;
+    async.make_request = constant_template("ping", "text/plain");
+    check(async);
+
     server.stop(1s);
+    {
+        std::lock_guard lock(queue_mu);
+        queue_done = true;
+    }
+    queue_cv.notify_one();
+    worker.join();
     std::printf("loadgen self-test: %s\n", passed ? "passed" : "FAILED");
     return passed ? 0 : 1;
 }
