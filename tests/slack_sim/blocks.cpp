@@ -13,10 +13,9 @@ using nlohmann::json;
 namespace {
 
 const std::set<std::string>& block_types() {
-    static const std::set<std::string> t = {"section", "header",  "context",   "actions",
-                                            "divider", "image",   "input",     "rich_text",
-                                            "file",    "video",   "markdown",  "call",
-                                            "table",   "context_actions"};
+    static const std::set<std::string> t = {
+        "section",   "header", "context", "actions",  "divider", "image", "input",
+        "rich_text", "file",   "video",   "markdown", "call",    "table", "context_actions"};
     return t;
 }
 

@@ -16,7 +16,7 @@ void validate_blocks(const nlohmann::json& blocks, std::size_t max_blocks,
 void validate_view(const nlohmann::json& view);
 
 /// Finds the block and element carrying `action_id`; false when absent.
-bool find_action(const nlohmann::json& blocks, const std::string& action_id,
-                 std::string& block_id, nlohmann::json& element);
+bool find_action(const nlohmann::json& blocks, const std::string& action_id, std::string& block_id,
+                 nlohmann::json& element);
 
 }  // namespace warroom::slack_sim

@@ -171,8 +171,8 @@ awaitable<http_reply> simulator::impl::handle_control(const std::string& raw_pat
             co_return fail("handle is required");
         }
         std::lock_guard lock(mu);
-        auto id = ws.add_user(handle, str(body, "real_name"), flag(body, "is_bot"),
-                              str(body, "email"));
+        auto id =
+            ws.add_user(handle, str(body, "real_name"), flag(body, "is_bot"), str(body, "email"));
         co_return ok({{"id", id}});
     }
     if (path == "/channels") {
@@ -197,8 +197,8 @@ awaitable<http_reply> simulator::impl::handle_control(const std::string& raw_pat
                 ids.push_back(u->id);
             }
         }
-        auto& c = ws.add_channel(name, flag(body, "is_private"),
-                                 ids.empty() ? "U_ALICE" : ids.front());
+        auto& c =
+            ws.add_channel(name, flag(body, "is_private"), ids.empty() ? "U_ALICE" : ids.front());
         c.members = ids;
         co_return ok({{"id", c.id}});
     }
@@ -245,8 +245,7 @@ awaitable<http_reply> simulator::impl::handle_control(const std::string& raw_pat
             p = prepare_click(user, channel, str(body, "message_ts"), str(body, "action_id"),
                               str(body, "value"));
         } else if (path == "/submit_view") {
-            p = prepare_submit(user, str(body, "view_id"),
-                               body.value("values", json::object()));
+            p = prepare_submit(user, str(body, "view_id"), body.value("values", json::object()));
         } else if (path == "/join") {
             p = prepare_join(user, channel);
         } else if (path == "/verify_url") {
@@ -266,8 +265,7 @@ awaitable<http_reply> simulator::impl::handle_control(const std::string& raw_pat
         faults.fail_next(method, integer(body, "count", 1), integer(body, "status", 500),
                          flag(body, "after_apply"));
     } else if (path == "/faults/rate_limit") {
-        faults.rate_limit_next(method, integer(body, "count", 1),
-                               integer(body, "retry_after", 1));
+        faults.rate_limit_next(method, integer(body, "count", 1), integer(body, "retry_after", 1));
     } else if (path == "/faults/slow") {
         faults.slow_next(method, std::chrono::milliseconds(integer(body, "delay_ms", 1000)),
                          integer(body, "count", 1));
@@ -278,8 +276,7 @@ awaitable<http_reply> simulator::impl::handle_control(const std::string& raw_pat
     } else if (path == "/faults/drop_socket_mode_after") {
         auto frames = integer(body, "frames", 0);
         socket_drop_after = frames < 0 ? -1 : frames;
-    } else if (path == "/socket/disconnect" || path == "/socket/drop" ||
-               path == "/socket/ping") {
+    } else if (path == "/socket/disconnect" || path == "/socket/drop" || path == "/socket/ping") {
         // The sessions take mu themselves (and this is the I/O thread already).
         auto reason = str(body, "reason", "refresh_requested");
         asio::post(ioc, [this, path, reason] {

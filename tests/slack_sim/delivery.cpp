@@ -212,12 +212,11 @@ delivery simulator::impl::make_event(json inner) {
                      {"type", "event_callback"},
                      {"event_id", d.event_id},
                      {"event_time", util::unix_seconds()},
-                     {"authorizations",
-                      json::array({{{"enterprise_id", nullptr},
-                                    {"team_id", opt.team_id},
-                                    {"user_id", opt.bot_user_id},
-                                    {"is_bot", true},
-                                    {"is_enterprise_install", false}}})},
+                     {"authorizations", json::array({{{"enterprise_id", nullptr},
+                                                      {"team_id", opt.team_id},
+                                                      {"user_id", opt.bot_user_id},
+                                                      {"is_bot", true},
+                                                      {"is_enterprise_install", false}}})},
                      {"is_ext_shared_channel", false},
                      {"event_context", "4-" + util::random_hex(20)}};
     d.http_body = envelope.dump();
@@ -248,8 +247,7 @@ delivery make_interactive(const json& payload, const std::string& interaction) {
 
 // ---- preparing deliveries (mu held) -----------------------------------------------------------
 
-prepared simulator::impl::prepare_slash_command(const std::string& user,
-                                                const std::string& channel,
+prepared simulator::impl::prepare_slash_command(const std::string& user, const std::string& channel,
                                                 const std::string& command,
                                                 const std::string& text) {
     prepared p;
@@ -336,8 +334,9 @@ prepared simulator::impl::prepare_message(const std::string& user, const std::st
         p.note = "the bot is not a member of " + c->id + "; no event was sent";
         return p;
     }
-    json event = {{"type", "message"},  {"channel", c->id},    {"user", u->id},
-                  {"text", text},       {"ts", m.ts},          {"event_ts", m.ts},
+    json event = {{"type", "message"},   {"channel", c->id},
+                  {"user", u->id},       {"text", text},
+                  {"ts", m.ts},          {"event_ts", m.ts},
                   {"team", opt.team_id}, {"channel_type", channel_type(*c)}};
     if (!m.thread_ts.empty()) {
         event["thread_ts"] = m.thread_ts;
@@ -345,8 +344,8 @@ prepared simulator::impl::prepare_message(const std::string& user, const std::st
     }
     p.deliveries.push_back(make_event(event));
     if (text.find("<@" + opt.bot_user_id + ">") != std::string::npos && !c->is_im) {
-        json mention = {{"type", "app_mention"}, {"channel", c->id},      {"user", u->id},
-                        {"text", text},          {"ts", m.ts},            {"event_ts", m.ts},
+        json mention = {{"type", "app_mention"}, {"channel", c->id}, {"user", u->id},
+                        {"text", text},          {"ts", m.ts},       {"event_ts", m.ts},
                         {"team", opt.team_id}};
         if (!m.thread_ts.empty()) {
             mention["thread_ts"] = m.thread_ts;
@@ -382,22 +381,20 @@ prepared simulator::impl::prepare_pin(const std::string& user, const std::string
     auto now = util::unix_seconds();
     auto pins = std::count_if(c->messages.begin(), c->messages.end(),
                               [](const message_record& x) { return x.pinned && !x.deleted; });
-    p.deliveries.push_back(make_event({{"type", "pin_added"},
-                                       {"user", u->id},
-                                       {"channel_id", c->id},
-                                       {"item",
-                                        {{"type", "message"},
-                                         {"channel", c->id},
-                                         {"created", now},
-                                         {"created_by", u->id},
-                                         {"message", ws.message_json(*c, *m)}}},
-                                       {"item_user", m->user},
-                                       {"pin_count", pins},
-                                       {"pinned_info",
-                                        {{"channel", c->id},
-                                         {"pinned_by", u->id},
-                                         {"pinned_ts", now}}},
-                                       {"event_ts", ws.next_ts()}}));
+    p.deliveries.push_back(
+        make_event({{"type", "pin_added"},
+                    {"user", u->id},
+                    {"channel_id", c->id},
+                    {"item",
+                     {{"type", "message"},
+                      {"channel", c->id},
+                      {"created", now},
+                      {"created_by", u->id},
+                      {"message", ws.message_json(*c, *m)}}},
+                    {"item_user", m->user},
+                    {"pin_count", pins},
+                    {"pinned_info", {{"channel", c->id}, {"pinned_by", u->id}, {"pinned_ts", now}}},
+                    {"event_ts", ws.next_ts()}}));
     return p;
 }
 
@@ -441,8 +438,8 @@ prepared simulator::impl::prepare_react(const std::string& user, const std::stri
 }
 
 prepared simulator::impl::prepare_click(const std::string& user, const std::string& channel,
-                                        const std::string& message_ts,
-                                        const std::string& action_id, const std::string& value) {
+                                        const std::string& message_ts, const std::string& action_id,
+                                        const std::string& value) {
     prepared p;
     auto* u = ws.find_user(user);
     auto* c = ws.find_channel(channel);
@@ -476,8 +473,8 @@ prepared simulator::impl::prepare_click(const std::string& user, const std::stri
     }
     auto trigger = issue_trigger(u->id);
     auto rid = util::random_hex(12);
-    ws.response_urls[rid] = {steady::now(), 0, "block_actions", c->id, u->id, message_ts,
-                             json::array()};
+    ws.response_urls[rid] = {steady::now(), 0,          "block_actions", c->id,
+                             u->id,         message_ts, json::array()};
     json action = {{"action_id", action_id},
                    {"block_id", block_id},
                    {"type", element.value("type", "button")},
@@ -496,12 +493,14 @@ prepared simulator::impl::prepare_click(const std::string& user, const std::stri
     }
     json payload = {
         {"type", "block_actions"},
-        {"user", {{"id", u->id}, {"username", u->name}, {"name", u->name},
-                  {"team_id", opt.team_id}}},
+        {"user",
+         {{"id", u->id}, {"username", u->name}, {"name", u->name}, {"team_id", opt.team_id}}},
         {"api_app_id", opt.app_id},
         {"token", verification_token},
         {"container",
-         {{"type", "message"}, {"message_ts", message_ts}, {"channel_id", c->id},
+         {{"type", "message"},
+          {"message_ts", message_ts},
+          {"channel_id", c->id},
           {"is_ephemeral", ephemeral}}},
         {"trigger_id", trigger},
         {"team", {{"id", opt.team_id}, {"domain", "sim"}}},
@@ -550,7 +549,8 @@ prepared simulator::impl::prepare_submit(const std::string& user, const std::str
         return json{{"type", "plain_text_input"}};
     };
     json state = json::object();
-    for (const auto& [key, val] : (values.is_object() ? values : json::object()).items()) {
+    const json given = values.is_object() ? values : json::object();
+    for (const auto& [key, val] : given.items()) {
         if (val.is_object()) {
             for (const auto& [action_id, inner] : val.items()) {
                 if (inner.is_object()) {
@@ -575,17 +575,18 @@ prepared simulator::impl::prepare_submit(const std::string& user, const std::str
     json view = ws.view_json(v);
     view["state"] = {{"values", state}};
     v.submissions.push_back(state);
-    json payload = {{"type", "view_submission"},
-                    {"team", {{"id", opt.team_id}, {"domain", "sim"}}},
-                    {"user", {{"id", u->id}, {"username", u->name}, {"name", u->name},
-                              {"team_id", opt.team_id}}},
-                    {"api_app_id", opt.app_id},
-                    {"token", verification_token},
-                    {"trigger_id", issue_trigger(u->id)},
-                    {"view", view},
-                    {"response_urls", json::array()},
-                    {"is_enterprise_install", false},
-                    {"enterprise", nullptr}};
+    json payload = {
+        {"type", "view_submission"},
+        {"team", {{"id", opt.team_id}, {"domain", "sim"}}},
+        {"user",
+         {{"id", u->id}, {"username", u->name}, {"name", u->name}, {"team_id", opt.team_id}}},
+        {"api_app_id", opt.app_id},
+        {"token", verification_token},
+        {"trigger_id", issue_trigger(u->id)},
+        {"view", view},
+        {"response_urls", json::array()},
+        {"is_enterprise_install", false},
+        {"enterprise", nullptr}};
     auto d = make_interactive(payload, "view_submission");
     d.user = u->id;
     d.view_id = v.id;
@@ -636,9 +637,8 @@ prepared simulator::impl::prepare_verify() {
     delivery d;
     d.kind = "url_verification";
     d.challenge = util::random_hex(24);
-    d.payload = {{"token", verification_token},
-                 {"challenge", d.challenge},
-                 {"type", "url_verification"}};
+    d.payload = {
+        {"token", verification_token}, {"challenge", d.challenge}, {"type", "url_verification"}};
     d.http_body = d.payload.dump();
     d.content_type = "application/json";
     p.deliveries.push_back(std::move(d));
@@ -716,13 +716,13 @@ awaitable<delivery_result> simulator::impl::send_one(delivery d) {
             a.retry_reason = reason;
             ++result.attempts;
             if (use_socket) {
-                json envelope = {{"envelope_id", envelope_id},
-                                 {"type", d.kind},
-                                 {"payload", d.payload},
-                                 {"accepts_response_payload",
-                                  d.kind == "slash_commands" ||
-                                      (d.kind == "interactive" &&
-                                       d.interaction == "view_submission")}};
+                json envelope = {
+                    {"envelope_id", envelope_id},
+                    {"type", d.kind},
+                    {"payload", d.payload},
+                    {"accepts_response_payload",
+                     d.kind == "slash_commands" ||
+                         (d.kind == "interactive" && d.interaction == "view_submission")}};
                 if (d.kind == "events_api") {
                     envelope["retry_attempt"] = retry;
                     envelope["retry_reason"] = reason;
@@ -828,24 +828,25 @@ awaitable<delivery_result> simulator::impl::send_one(delivery d) {
             apply_response(d, answer, raw_answer);
         }
     } else if (result.error.empty()) {
-        const auto& last = result.attempt_log.empty() ? attempt_record{} : result.attempt_log.back();
+        const auto& last =
+            result.attempt_log.empty() ? attempt_record{} : result.attempt_log.back();
         result.error = d.kind == "slash_commands" && last.error == "http_timeout"
                            ? "operation_timeout"  // what the user sees in Slack
                            : last.error;
     }
     {
         std::lock_guard lock(mu);
-        ws.deliveries.push_back({{"kind", d.kind},
-                                 {"event_id", d.event_id},
-                                 {"type", d.kind == "events_api"
-                                              ? d.payload["event"].value("type", "")
-                                              : (d.kind == "slash_commands"
-                                                     ? d.payload.value("command", "")
-                                                     : d.interaction)},
-                                 {"transport", result.transport},
-                                 {"attempts", result.attempts},
-                                 {"delivered", result.delivered},
-                                 {"status", result.status}});
+        ws.deliveries.push_back(
+            {{"kind", d.kind},
+             {"event_id", d.event_id},
+             {"type",
+              d.kind == "events_api"
+                  ? d.payload["event"].value("type", "")
+                  : (d.kind == "slash_commands" ? d.payload.value("command", "") : d.interaction)},
+             {"transport", result.transport},
+             {"attempts", result.attempts},
+             {"delivered", result.delivered},
+             {"status", result.status}});
     }
     co_return result;
 }
@@ -1003,8 +1004,8 @@ http_reply simulator::impl::handle_response_url(const std::string& id, const htt
     if (body.value("response_type", "ephemeral") == "in_channel") {
         post_as_bot(*c, text, blocks, thread_ts);
     } else {
-        ws.ephemerals.push_back({c->id, r.user, ws.next_ts(), text, blocks, "response_url",
-                                 thread_ts});
+        ws.ephemerals.push_back(
+            {c->id, r.user, ws.next_ts(), text, blocks, "response_url", thread_ts});
     }
     return http_reply::text("ok");
 }

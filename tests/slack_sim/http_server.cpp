@@ -86,9 +86,8 @@ awaitable<void> simulator::impl::serve(tcp::socket socket) {
         try {
             reply = co_await route(req);
         } catch (const std::exception& e) {
-            reply = http_reply::json({{"ok", false}, {"error", "internal_error"},
-                                      {"detail", e.what()}},
-                                     500);
+            reply = http_reply::json(
+                {{"ok", false}, {"error", "internal_error"}, {"detail", e.what()}}, 500);
         }
         if (reply.drop) {
             beast::error_code ignored;

@@ -85,8 +85,8 @@ std::optional<int> rate_limiter::admit(const std::string& token, const std::stri
         if (auto wait = bucket(token + "|" + method + "|" + channel, now)) {
             return wait;
         }
-        auto minute = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(
-            60.0 * scale_));
+        auto minute = std::chrono::duration_cast<clock::duration>(
+            std::chrono::duration<double>(60.0 * scale_));
         return window(token + "|" + method, 600, minute, now);
     }
     int budget = tier_budget(method);
@@ -103,8 +103,8 @@ void rate_limiter::clear() {
     buckets_.clear();
 }
 
-std::optional<int> rate_limiter::window(const std::string& key, int budget,
-                                        clock::duration length, clock::time_point now) {
+std::optional<int> rate_limiter::window(const std::string& key, int budget, clock::duration length,
+                                        clock::time_point now) {
     auto& calls = windows_[key];
     while (!calls.empty() && calls.front() + length <= now) {
         calls.pop_front();
@@ -158,8 +158,7 @@ void fault_table::rate_limit_next(const std::string& method, int count, int retr
     limits_[method] = {count, retry_after_s};
 }
 
-void fault_table::slow_next(const std::string& method, std::chrono::milliseconds delay,
-                            int count) {
+void fault_table::slow_next(const std::string& method, std::chrono::milliseconds delay, int count) {
     slows_[method] = {count, delay};
 }
 

@@ -15,7 +15,7 @@ int tier_budget(const std::string& method);
 int method_tier(const std::string& method);
 
 class rate_limiter {
-public:
+  public:
     using clock = std::chrono::steady_clock;
 
     rate_limiter(double scale, int post_message_burst);
@@ -26,7 +26,7 @@ public:
                              const std::string& channel, clock::time_point now);
     void clear();
 
-private:
+  private:
     std::optional<int> window(const std::string& key, int budget, clock::duration length,
                               clock::time_point now);
     std::optional<int> bucket(const std::string& key, clock::time_point now);
@@ -45,13 +45,13 @@ private:
 struct fault_decision {
     bool rate_limited = false;  ///< answer 429 with Retry-After: retry_after_s
     int retry_after_s = 0;
-    int http_status = 0;    ///< > 0: answer this 5xx
+    int http_status = 0;  ///< > 0: answer this 5xx
     bool after_apply = false;
     std::chrono::milliseconds delay{0};
 };
 
 class fault_table {
-public:
+  public:
     void fail_next(const std::string& method, int count, int http_status, bool after_apply);
     void rate_limit_next(const std::string& method, int count, int retry_after_s);
     void slow_next(const std::string& method, std::chrono::milliseconds delay, int count);
@@ -62,7 +62,7 @@ public:
     fault_decision take(const std::string& method);
     void clear();
 
-private:
+  private:
     struct failure {
         int count = 0;
         int status = 0;

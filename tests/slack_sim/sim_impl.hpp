@@ -54,7 +54,7 @@ struct http_reply {
 
 /// A Web API error: `{"ok":false,"error":code, ...extra}`.
 class api_error : public std::runtime_error {
-public:
+  public:
     explicit api_error(std::string code, std::vector<std::string> messages = {},
                        nlohmann::json extra = nlohmann::json::object())
         : std::runtime_error(code),
@@ -65,7 +65,7 @@ public:
     const std::vector<std::string>& messages() const { return messages_; }
     const nlohmann::json& extra() const { return extra_; }
 
-private:
+  private:
     std::string code_;
     std::vector<std::string> messages_;
     nlohmann::json extra_;
@@ -128,7 +128,7 @@ struct simulator::impl {
     std::vector<call_record> call_log;
     std::string bot_endpoint;
     bool duplicate = false;
-    int socket_drop_after = -1;  ///< frames left before a drop; -1 = off
+    int socket_drop_after = -1;                            ///< frames left before a drop; -1 = off
     std::vector<std::shared_ptr<socket_session>> sockets;  ///< open, hello sent
     std::size_t socket_round_robin = 0;
     // I/O thread only.

@@ -46,14 +46,14 @@ json to_json(const delivery_result& r) {
 }
 
 json to_json(const call_record& r) {
-    return {{"method", r.method},
-            {"args", r.args},
-            {"status", r.status},
-            {"ok", r.ok},
-            {"error", r.error},
-            {"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                          r.at.time_since_epoch())
-                          .count()}};
+    return {
+        {"method", r.method},
+        {"args", r.args},
+        {"status", r.status},
+        {"ok", r.ok},
+        {"error", r.error},
+        {"at_ms",
+         std::chrono::duration_cast<std::chrono::milliseconds>(r.at.time_since_epoch()).count()}};
 }
 
 simulator::impl::impl(sim_options options)
@@ -236,8 +236,8 @@ delivery_result simulator::react(const std::string& user, const std::string& cha
 }
 
 delivery_result simulator::click_button(const std::string& user, const std::string& channel,
-                                        const std::string& message_ts,
-                                        const std::string& action_id, const std::string& value) {
+                                        const std::string& message_ts, const std::string& action_id,
+                                        const std::string& value) {
     prepared p;
     {
         std::lock_guard lock(impl_->mu);
@@ -323,9 +323,8 @@ int simulator::socket_connection_count() const {
 
 bool simulator::wait_for_socket_connections(int n, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(impl_->mu);
-    return impl_->socket_cv.wait_for(lock, timeout, [&] {
-        return static_cast<int>(impl_->sockets.size()) >= n;
-    });
+    return impl_->socket_cv.wait_for(lock, timeout,
+                                     [&] { return static_cast<int>(impl_->sockets.size()) >= n; });
 }
 
 json simulator::state() const {

@@ -55,29 +55,29 @@ struct sim_options {
 
 /// One POST (or Socket Mode envelope) of one delivery.
 struct attempt_record {
-    int retry_num = 0;              ///< 0 for the first attempt
-    std::string retry_reason;       ///< "" first time, http_timeout / http_error / timeout ...
-    int status = 0;                 ///< HTTP status; 0 when there was none (timeout, no ack)
-    std::string error;              ///< transport problem, if any
+    int retry_num = 0;         ///< 0 for the first attempt
+    std::string retry_reason;  ///< "" first time, http_timeout / http_error / timeout ...
+    int status = 0;            ///< HTTP status; 0 when there was none (timeout, no ack)
+    std::string error;         ///< transport problem, if any
     std::chrono::milliseconds latency{0};
 };
 
 /// What happened to something the simulator sent to the bot.
 struct delivery_result {
-    bool delivered = false;  ///< the bot acknowledged (HTTP 2xx, or a Socket Mode ack)
-    std::string transport;   ///< "http", "socket" or "" when nothing was sent
-    int status = 0;          ///< status of the acknowledged (or last) attempt; 200 for an ack
-    std::string body;        ///< raw HTTP body, or the ack's payload serialised
-    nlohmann::json response; ///< body parsed as JSON (null when not JSON), or the ack payload
+    bool delivered = false;   ///< the bot acknowledged (HTTP 2xx, or a Socket Mode ack)
+    std::string transport;    ///< "http", "socket" or "" when nothing was sent
+    int status = 0;           ///< status of the acknowledged (or last) attempt; 200 for an ack
+    std::string body;         ///< raw HTTP body, or the ack's payload serialised
+    nlohmann::json response;  ///< body parsed as JSON (null when not JSON), or the ack payload
     std::chrono::milliseconds latency{0};  ///< of the acknowledged (or last) attempt
-    int attempts = 0;        ///< POSTs / envelopes sent, retries and duplicates included
+    int attempts = 0;  ///< POSTs / envelopes sent, retries and duplicates included
     std::vector<attempt_record> attempt_log;
-    std::string error;       ///< why nothing was delivered, or why the request was refused
-    std::string event_id;    ///< Events API deliveries
-    std::string envelope_id; ///< Socket Mode deliveries
-    std::string trigger_id;  ///< slash commands and block_actions
+    std::string error;        ///< why nothing was delivered, or why the request was refused
+    std::string event_id;     ///< Events API deliveries
+    std::string envelope_id;  ///< Socket Mode deliveries
+    std::string trigger_id;   ///< slash commands and block_actions
     std::string response_url;
-    std::string ts;          ///< the message a delivery created (post_message)
+    std::string ts;  ///< the message a delivery created (post_message)
     /// Further deliveries caused by the same action (the app_mention after a message).
     std::vector<delivery_result> followups;
 };
@@ -87,7 +87,7 @@ struct call_record {
     nlohmann::json args;  ///< every argument, the token left out
     int status = 200;     ///< HTTP status answered
     bool ok = false;
-    std::string error;    ///< "" when ok
+    std::string error;  ///< "" when ok
     std::chrono::system_clock::time_point at;
 };
 
@@ -98,7 +98,7 @@ nlohmann::json to_json(const call_record& r);
 /// control API. Every public member is thread-safe. The delivery calls block until the bot has
 /// acknowledged or the retries ran out, so they must not be called from a simulator thread.
 class simulator {
-public:
+  public:
     explicit simulator(sim_options options = {});
     ~simulator();
     simulator(const simulator&) = delete;
@@ -130,8 +130,7 @@ public:
                                   const std::string& command, const std::string& text);
     delivery_result post_message(const std::string& user, const std::string& channel,
                                  const std::string& text, const std::string& thread_ts = "");
-    delivery_result pin(const std::string& user, const std::string& channel,
-                        const std::string& ts);
+    delivery_result pin(const std::string& user, const std::string& channel, const std::string& ts);
     delivery_result react(const std::string& user, const std::string& channel,
                           const std::string& ts, const std::string& reaction);
     delivery_result click_button(const std::string& user, const std::string& channel,
@@ -176,7 +175,7 @@ public:
 
     struct impl;
 
-private:
+  private:
     std::shared_ptr<impl> impl_;
 };
 

@@ -15,11 +15,7 @@ using nlohmann::json;
 namespace websocket = beast::websocket;
 
 socket_session::socket_session(simulator::impl& sim, beast::tcp_stream stream, int id)
-    : sim_(sim),
-      ws_(std::move(stream)),
-      id_(id),
-      ping_timer_(sim.ioc),
-      close_timer_(sim.ioc) {}
+    : sim_(sim), ws_(std::move(stream)), id_(id), ping_timer_(sim.ioc), close_timer_(sim.ioc) {}
 
 json socket_session::info() const {
     return {{"id", id_},
@@ -79,8 +75,7 @@ awaitable<void> socket_session::run(http_request req) {
         auto parsed = json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
         if (parsed.is_object() && parsed.contains("envelope_id") &&
             parsed["envelope_id"].is_string()) {
-            sim_.on_ack(parsed["envelope_id"].get<std::string>(),
-                        parsed.value("payload", json()));
+            sim_.on_ack(parsed["envelope_id"].get<std::string>(), parsed.value("payload", json()));
         }
     }
     closed_ = true;

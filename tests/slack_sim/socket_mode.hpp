@@ -15,7 +15,7 @@ namespace warroom::slack_sim {
 
 /// One Socket Mode WebSocket. Lives on the I/O thread; every member is called there.
 class socket_session : public std::enable_shared_from_this<socket_session> {
-public:
+  public:
     socket_session(simulator::impl& sim, beast::tcp_stream stream, int id);
 
     /// Accepts the upgrade, sends hello, reads acks until the link closes.
@@ -33,7 +33,7 @@ public:
     bool accepting() const { return ready_ && !closed_ && !leaving_; }
     nlohmann::json info() const;
 
-private:
+  private:
     struct outgoing {
         enum class kind { text, ping, close } what;
         std::string text;

@@ -47,7 +47,8 @@ std::string url_decode(std::string_view in) {
         char c = in[i];
         if (c == '+') {
             out.push_back(' ');
-        } else if (c == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+        } else if (c == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 &&
+                   hex_value(in[i + 2]) >= 0) {
             out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
             i += 2;
         } else {
@@ -169,8 +170,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int len = 0;
     if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-             digest.data(), &len) == nullptr) {
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
+             &len) == nullptr) {
         throw std::runtime_error("HMAC-SHA256 failed");
     }
     static constexpr char digits[] = "0123456789abcdef";
@@ -206,8 +207,8 @@ std::string random_hex(int bytes) {
 
 std::string uuid() {
     auto h = random_hex(16);
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
-           h.substr(16, 4) + "-" + h.substr(20, 12);
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+           "-" + h.substr(20, 12);
 }
 
 std::string random_id(int length) {

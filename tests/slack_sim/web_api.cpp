@@ -111,7 +111,8 @@ std::string api_call::str(const std::string& key) const {
 
 bool api_call::has(const std::string& key) const {
     auto it = args.find(key);
-    return it != args.end() && !it->is_null() && !(it->is_string() && it->get_ref<const std::string&>().empty());
+    return it != args.end() && !it->is_null() &&
+           !(it->is_string() && it->get_ref<const std::string&>().empty());
 }
 
 bool api_call::flag(const std::string& key, bool fallback) const {
@@ -167,8 +168,7 @@ json api_call::json_arg(const std::string& key, const std::string& error_code) c
 }
 
 awaitable<http_reply> simulator::impl::handle_api(const std::string& method,
-                                                  const http_request& req,
-                                                  std::string_view query) {
+                                                  const http_request& req, std::string_view query) {
     json args = json::object();
     std::vector<std::string> warnings;
     std::string token;
@@ -252,7 +252,8 @@ awaitable<http_reply> simulator::impl::handle_api(const std::string& method,
         };
         auto finish = [&](const json& result, unsigned status) {
             log(static_cast<int>(status), result);
-            reply = http_reply::json(result, status);
+            reply.status = status;
+            reply.body = result.dump();
         };
         reply.headers.emplace_back("x-slack-req-id", util::random_hex(8));
 
@@ -311,12 +312,10 @@ awaitable<http_reply> simulator::impl::handle_api(const std::string& method,
         if (is_bot) {
             reply.headers.emplace_back("x-oauth-scopes", join_list(scopes, ","));
             reply.headers.emplace_back("x-accepted-oauth-scopes", join_list(needed, ","));
-            bool granted = needed.empty() || std::any_of(needed.begin(), needed.end(),
-                                                         [&](const std::string& s) {
-                                                             return std::find(scopes.begin(),
-                                                                              scopes.end(), s) !=
-                                                                    scopes.end();
-                                                         });
+            bool granted = needed.empty() ||
+                           std::any_of(needed.begin(), needed.end(), [&](const std::string& s) {
+                               return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
+                           });
             if (!granted) {
                 json err = error_body("missing_scope");
                 err["needed"] = join_list(needed, ",");
@@ -334,8 +333,8 @@ awaitable<http_reply> simulator::impl::handle_api(const std::string& method,
                     channel = c->id;
                 }
             }
-            if (auto wait = limiter.admit(token, method, channel,
-                                          std::chrono::steady_clock::now())) {
+            if (auto wait =
+                    limiter.admit(token, method, channel, std::chrono::steady_clock::now())) {
                 reply.headers.emplace_back("Retry-After", std::to_string(*wait));
                 finish(error_body("ratelimited"), 429);
                 co_return reply;
@@ -363,10 +362,10 @@ awaitable<http_reply> simulator::impl::handle_api(const std::string& method,
         if (fault.http_status > 0) {
             // The call took effect but the client sees a server error: a blind retry repeats it.
             log(fault.http_status, result);
-            reply = http_reply::json(
-                error_body(fault.http_status == 503 ? "service_unavailable" : "internal_error"),
-                static_cast<unsigned>(fault.http_status));
-            reply.delay = fault.delay;
+            reply.status = static_cast<unsigned>(fault.http_status);
+            reply.body =
+                error_body(fault.http_status == 503 ? "service_unavailable" : "internal_error")
+                    .dump();
             echoes = std::move(call.deliveries);
         } else {
             finish(result, 200);

@@ -65,8 +65,7 @@ struct page {
     std::string next_cursor;
 };
 
-page paginate(const api_call& c, std::size_t total, long long default_limit,
-              long long max_limit) {
+page paginate(const api_call& c, std::size_t total, long long default_limit, long long max_limit) {
     long long limit = c.integer("limit", default_limit);
     if (limit <= 0) {
         limit = default_limit;
@@ -146,8 +145,7 @@ message_content content_args(api_call& c, std::size_t max_text, const char* too_
     return m;
 }
 
-json echo_message_event(const channel_record& ch, const message_record& m,
-                        const workspace& ws) {
+json echo_message_event(const channel_record& ch, const message_record& m, const workspace& ws) {
     json e = ws.message_json(ch, m);
     e["channel"] = ch.id;
     e["event_ts"] = m.ts;
@@ -293,8 +291,7 @@ json conversations_invite(api_call& c) {
         throw api_error(first_error, {}, {{"errors", errors}});
     }
     if (to_add.empty()) {
-        throw api_error(already > 0 ? "already_in_channel" : first_error, {},
-                        {{"errors", errors}});
+        throw api_error(already > 0 ? "already_in_channel" : first_error, {}, {{"errors", errors}});
     }
     for (const auto& id : to_add) {
         ch.members.push_back(id);
@@ -493,10 +490,8 @@ json chat_update(api_call& c) {
         m.attachments = content.attachments;
     }
     m.edited = std::pair{bot(c), c.ws.next_ts()};
-    return {{"channel", ch.id},
-            {"ts", m.ts},
-            {"text", m.text},
-            {"message", c.ws.message_json(ch, m)}};
+    return {
+        {"channel", ch.id}, {"ts", m.ts}, {"text", m.text}, {"message", c.ws.message_json(ch, m)}};
 }
 
 json chat_delete(api_call& c) {
@@ -623,8 +618,8 @@ json bookmarks_add(api_call& c) {
     if (ch->bookmarks.size() >= 100) {
         throw api_error("too_many_bookmarks");
     }
-    bookmark_record b{c.ws.next_id('B') + "k", c.str("title"), link, c.str("emoji"), "link",
-                      util::unix_seconds()};
+    bookmark_record b{c.ws.next_id('B') + "k", c.str("title"), link,
+                      c.str("emoji"),          "link",         util::unix_seconds()};
     ch->bookmarks.push_back(b);
     return {{"bookmark",
              {{"id", b.id},
@@ -817,8 +812,7 @@ json views_update(api_call& c) {
             }
         }
     } else {
-        throw api_error("invalid_arguments",
-                        {"[ERROR] either view_id or external_id is required"});
+        throw api_error("invalid_arguments", {"[ERROR] either view_id or external_id is required"});
     }
     if (target == nullptr) {
         throw api_error("not_found");
@@ -1003,22 +997,29 @@ const std::vector<std::string>& method_scopes(const std::string& method) {
 }
 
 bool ignores_json_body(const std::string& method) {
-    static const std::vector<std::string> readers = {
-        "conversations.info",  "conversations.list",    "conversations.members",
-        "conversations.history", "conversations.replies", "users.info",
-        "users.list",          "users.lookupByEmail",   "usergroups.list",
-        "usergroups.users.list", "pins.list",           "bookmarks.list",
-        "files.getUploadURLExternal"};
+    static const std::vector<std::string> readers = {"conversations.info",
+                                                     "conversations.list",
+                                                     "conversations.members",
+                                                     "conversations.history",
+                                                     "conversations.replies",
+                                                     "users.info",
+                                                     "users.list",
+                                                     "users.lookupByEmail",
+                                                     "usergroups.list",
+                                                     "usergroups.users.list",
+                                                     "pins.list",
+                                                     "bookmarks.list",
+                                                     "files.getUploadURLExternal"};
     return std::find(readers.begin(), readers.end(), method) != readers.end();
 }
 
 std::vector<std::string> default_scopes() {
-    return {"app_mentions:read", "bookmarks:read",  "bookmarks:write",    "channels:history",
-            "channels:join",     "channels:manage", "channels:read",      "chat:write",
-            "chat:write.public", "commands",        "files:write",        "groups:history",
-            "groups:read",       "groups:write",    "im:history",         "im:read",
-            "im:write",          "pins:read",       "pins:write",         "reactions:read",
-            "reactions:write",   "usergroups:read", "users:read",         "users:read.email"};
+    return {"app_mentions:read", "bookmarks:read",  "bookmarks:write", "channels:history",
+            "channels:join",     "channels:manage", "channels:read",   "chat:write",
+            "chat:write.public", "commands",        "files:write",     "groups:history",
+            "groups:read",       "groups:write",    "im:history",      "im:read",
+            "im:write",          "pins:read",       "pins:write",      "reactions:read",
+            "reactions:write",   "usergroups:read", "users:read",      "users:read.email"};
 }
 
 }  // namespace warroom::slack_sim

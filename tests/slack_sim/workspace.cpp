@@ -344,15 +344,9 @@ json workspace::state_json() const {
     json msgs = json::object();
     json pins = json::object();
     for (const auto& c : channels) {
-        json cj = {{"id", c.id},
-                   {"name", c.name},
-                   {"is_private", c.is_private},
-                   {"is_im", c.is_im},
-                   {"topic", c.topic},
-                   {"purpose", c.purpose},
-                   {"members", c.members},
-                   {"archived", c.archived},
-                   {"creator", c.creator}};
+        json cj = {{"id", c.id},           {"name", c.name},         {"is_private", c.is_private},
+                   {"is_im", c.is_im},     {"topic", c.topic},       {"purpose", c.purpose},
+                   {"members", c.members}, {"archived", c.archived}, {"creator", c.creator}};
         json bms = json::array();
         for (const auto& b : c.bookmarks) {
             bms.push_back({{"id", b.id},

@@ -65,7 +65,7 @@ struct channel_record {
     std::string topic_creator;
     long long topic_last_set = 0;
     std::string purpose;
-    std::vector<std::string> members;  ///< join order
+    std::vector<std::string> members;      ///< join order
     std::vector<message_record> messages;  ///< oldest first
     std::vector<bookmark_record> bookmarks;
 
@@ -135,7 +135,7 @@ struct usergroup_record {
 };
 
 class workspace {
-public:
+  public:
     explicit workspace(const sim_options& options);
 
     /// The seed: alice, bob, the bot; #general and #incidents with everyone in them.
@@ -181,7 +181,7 @@ public:
     /// What the bot answered to url_verification / deliveries, for read-back.
     nlohmann::json deliveries = nlohmann::json::array();
 
-private:
+  private:
     const sim_options& options_;
     long long last_ts_micros_ = 0;
     long long id_counter_ = 0;
