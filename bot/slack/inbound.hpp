@@ -237,7 +237,19 @@ std::string socket_ack(std::string_view envelope_id,
                        const std::optional<nlohmann::json>& payload = std::nullopt);
 
 // ---------------------------------------------------------------------------------------------
-// Idempotency keys for the inbox (DESIGN "write path" step 2). Keys are at most 200 bytes.
+// Idempotency keys for the inbox (DESIGN "write path" step 2). The same request gets the same
+// key over HTTP and over Socket Mode. Keys are at most 200 bytes: a longer one becomes
+// "<kind>:sha256:<hex of the whole key>".
+//   event_callback      event:<event_id>
+//   app_rate_limited    app_rate_limited:<team_id>:<minute_rate_limited>
+//   slash command       command:<trigger_id>, or command:sha256:<body digest> without one
+//   block_actions       action:<action_id>:<message_ts | view-<view_id>>:<user_id>:<value>:
+//                       <action_ts / 10 s>  (a double click applies once; see inbound.cpp)
+//   view_submission     view:<view.id>:<view.hash>   (view:<view.id> when there is no hash)
+//   view_closed         view_closed:<view.id>:<view.hash>
+//   shortcut            shortcut:<trigger_id>
+//   unsupported kinds   events:<type>:<sha256 of the JSON>, interaction:<type>:<sha256>
+//   socket envelope     the key of its payload; envelope:<envelope_id> if that does not parse
 
 std::string idempotency_key(const events_request& request);
 std::string idempotency_key(const slash_command& command);

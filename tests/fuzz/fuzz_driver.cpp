@@ -20,6 +20,16 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WARROOM_FUZZ_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(WARROOM_FUZZ_ASAN)
+#include <sanitizer/common_interface_defs.h>
+#define WARROOM_FUZZ_DEATH_CALLBACK 1
+#endif
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 namespace {
@@ -239,6 +249,10 @@ int main(int argc, char** argv) {
         save_crash();
         std::abort();
     });
+#ifdef WARROOM_FUZZ_DEATH_CALLBACK
+    // ASan and UBSan reports end the process without std::terminate; save the input there too.
+    __sanitizer_set_death_callback(save_crash);
+#endif
 
     if (!files.empty()) {
         for (const auto& f : files) {
