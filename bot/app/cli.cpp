@@ -12,6 +12,7 @@
 #include "bot/app/logging.hpp"
 #include "bot/app/runtime.hpp"
 #include "bot/app/shell.hpp"
+#include "bot/app/slack_app.hpp"
 
 namespace warroom::app {
 
@@ -39,6 +40,11 @@ int start_shell(runtime& rt) {
 std::unique_ptr<runtime> compose(const char* default_level) {
     try {
         config::config cfg = load_config_or_throw();
+        if (cfg.slack_configured()) {
+            // Before any thread starts, so every thread inherits the mask and only run_slack's
+            // sigwait sees SIGINT/SIGTERM (a clean shutdown instead of dying mid-write).
+            block_stop_signals();
+        }
         // The shell prints to stdout; keep informational logs out of the conversation unless
         // the operator asked for them.
         const bool level_set = std::getenv("WARROOM_LOG_LEVEL") != nullptr;
@@ -57,8 +63,12 @@ int cmd_run(const std::vector<std::string>&) {
     if (!rt)
         return exit_usage;
     if (rt->cfg.slack_configured()) {
-        std::cerr << "warroom: Slack credentials are set, but this build has no Slack connection "
-                     "yet; starting the local shell instead.\n";
+        try {
+            return run_slack(*rt);
+        } catch (const startup_error& e) {
+            std::cerr << "warroom: " << e.what() << "\n";
+            return exit_usage;
+        }
     } else {
         std::cerr << "warroom: no Slack credentials, starting the local shell. To connect Slack, "
                      "set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (see README).\n";

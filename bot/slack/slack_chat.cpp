@@ -26,8 +26,10 @@ std::string lower(std::string s) {
 bool is_id(const std::string& s, std::string_view first_chars) {
     if (s.size() < 3 || first_chars.find(s[0]) == std::string_view::npos)
         return false;
+    // Slack's ids are upper-case letters and digits; '_' is accepted too because names never
+    // contain upper case, and the simulator's readable ids (U_ALICE) use it.
     return std::all_of(s.begin() + 1, s.end(), [](char ch) {
-        return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
     });
 }
 
@@ -238,7 +240,8 @@ chat::channel_info slack_chat::create_channel(const std::string& name, bool is_p
 void slack_chat::set_topic(const std::string& channel, const std::string& topic) {
     const std::string id = resolve_channel(channel);
     // Over 250 characters Slack answers too_long, and retrying would never help.
-    api_.call("conversations.setTopic", {{"channel", id}, {"topic", truncate_chars(topic, 250)}});
+    api_.call("conversations.setTopic",
+              {{"channel", id}, {"topic", truncate_chars(mention_users(topic), 250)}});
 }
 
 void slack_chat::invite_batch(const std::string& channel_id, const std::vector<std::string>& ids) {
@@ -302,7 +305,7 @@ void slack_chat::invite(const std::string& channel, const std::vector<std::strin
 std::string slack_chat::post_message(const std::string& channel, const chat::message& msg) {
     // A user id posts into the bot's DM with that user.
     const std::string id = looks_like_user_id(channel) ? channel : resolve_channel(channel);
-    nlohmann::json args{{"channel", id}, {"text", msg.text}, {"unfurl_links", false}};
+    nlohmann::json args{{"channel", id}, {"text", mention_users(msg.text)}, {"unfurl_links", false}};
     if (msg.blocks.is_array() && !msg.blocks.empty())
         args["blocks"] = msg.blocks;
     try {
@@ -330,7 +333,7 @@ void slack_chat::update_message(const std::string& channel, const std::string& t
     api_.call("chat.update",
               {{"channel", id},
                {"ts", ts},
-               {"text", truncate_chars(msg.text, 4000)},
+               {"text", truncate_chars(mention_users(msg.text), 4000)},
                {"blocks", msg.blocks.is_array() ? msg.blocks : nlohmann::json::array()}});
 }
 
@@ -389,7 +392,51 @@ void slack_chat::reply(const nlohmann::json& target, const std::string& text) {
             spdlog::debug("slack reply: response_url failed ({}), posting ephemeral", e.code());
         }
     }
+    if (target.value("direct", false)) {
+        // Answers to a modal have no channel: they arrive as a direct message from the bot.
+        post_message(target.value("user", ""), {text, nlohmann::json::array()});
+        return;
+    }
     post_ephemeral(target.value("channel", ""), target.value("user", ""), text);
+}
+
+std::optional<slack_chat::fetched_message> slack_chat::fetch_message(const std::string& channel,
+                                                                     const std::string& ts) {
+    const auto res = api_.call("conversations.history", {{"channel", resolve_channel(channel)},
+                                                          {"latest", ts},
+                                                          {"inclusive", true},
+                                                          {"limit", 1}});
+    for (const auto& m : res.value("messages", nlohmann::json::array())) {
+        if (m.value("ts", "") == ts) return fetched_message{m.value("user", ""), m.value("text", "")};
+    }
+    return std::nullopt;
+}
+
+std::string mention_users(const std::string& text) {
+    // The core writes users as "@U0123ABCD" (ids from Slack); Slack only notifies "<@U0123ABCD>".
+    // Handles ("@alice") are left alone: they are not ids.
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (std::size_t i = 0; i < text.size();) {
+        const bool at_start = i == 0 || text[i - 1] == ' ' || text[i - 1] == '(' ||
+                              text[i - 1] == '\n' || text[i - 1] == ',';
+        if (text[i] == '@' && at_start && i + 1 < text.size() &&
+            (text[i + 1] == 'U' || text[i + 1] == 'W')) {
+            std::size_t j = i + 2;
+            while (j < text.size() && ((text[j] >= 'A' && text[j] <= 'Z') ||
+                                       (text[j] >= '0' && text[j] <= '9') || text[j] == '_')) {
+                ++j;
+            }
+            const bool word_ends = j == text.size() || !std::isalnum(static_cast<unsigned char>(text[j]));
+            if (j - i >= 4 && word_ends) {
+                out += "<@" + text.substr(i + 1, j - i - 1) + ">";
+                i = j;
+                continue;
+            }
+        }
+        out.push_back(text[i++]);
+    }
+    return out;
 }
 
 auth_info slack_chat::auth_test() {

@@ -49,6 +49,13 @@ class slack_chat final : public chat::chat_platform {
 
     /// auth.test; also remembers the bot's own user id (so invite never invites itself).
     auth_info auth_test();
+
+    struct fetched_message {
+        std::string user;
+        std::string text;
+    };
+    /// One message by its ts (conversations.history), for :pushpin: reactions that carry none.
+    std::optional<fetched_message> fetch_message(const std::string& channel, const std::string& ts);
     /// bookmarks.add of a link; returns the bookmark id.
     std::string bookmarks_add(const std::string& channel, const std::string& title,
                               const std::string& link);
@@ -87,5 +94,8 @@ class slack_chat final : public chat::chat_platform {
     std::optional<domain::time_point> channels_loaded_at_;
     std::string self_user_id_;
 };
+
+/// Turns "@U0123ABCD" user ids in text into Slack mentions ("<@U0123ABCD>"); handles stay.
+std::string mention_users(const std::string& text);
 
 }  // namespace warroom::slack

@@ -31,6 +31,7 @@ constexpr std::array methods{
     method_spec{"chat.update", enc::json, tier::tier3, true},
     method_spec{"conversations.archive", enc::json, tier::tier2, true},
     method_spec{"conversations.create", enc::json, tier::tier2, false},
+    method_spec{"conversations.history", enc::form, tier::tier3, true},
     method_spec{"conversations.info", enc::form, tier::tier3, true},
     method_spec{"conversations.invite", enc::json, tier::tier3, true},
     method_spec{"conversations.join", enc::json, tier::tier3, true},

@@ -1,0 +1,251 @@
+// The bot against the Slack workspace simulator over HTTP: signed deliveries in, Web API calls
+// out, through the real ingress, inbox, worker, service and outbox.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "bot/app/runtime.hpp"
+#include "bot/app/slack_app.hpp"
+#include "bot/slack/http_client.hpp"
+#include "bot/slack/verifier.hpp"
+#include "integration/service_fixture.hpp"
+#include "slack_sim/simulator.hpp"
+
+using namespace warroom;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+/// The simulator and a bot in Slack mode pointed at it, on a fresh SQLite file.
+struct slack_fixture {
+    testing::temp_dir dir;
+    slack_sim::simulator sim{[] {
+        slack_sim::sim_options o;
+        o.enforce_rate_limits = false;
+        o.retry_scale = 0.01;
+        return o;
+    }()};
+    std::unique_ptr<app::runtime> rt;
+    std::unique_ptr<app::slack_app> bot;
+
+    slack_fixture() {
+        sim.start();
+        auto cfg = config::default_config();
+        cfg.database_url = "sqlite:" + (dir.path / "slack.db").string();
+        cfg.slack_api_url = sim.api_url();
+        cfg.slack_bot_token = sim.options().bot_token;
+        cfg.slack_signing_secret = sim.options().signing_secret;
+        cfg.listen = "127.0.0.1:0";
+        rt = app::start_runtime(cfg, std::make_unique<domain::system_clock>());
+        bot = std::make_unique<app::slack_app>(*rt);
+        bot->start();
+        sim.set_bot_endpoint(endpoint());
+    }
+    ~slack_fixture() {
+        bot->stop();
+        sim.stop();
+    }
+
+    std::string endpoint() const {
+        return "http://127.0.0.1:" + std::to_string(bot->port()) + "/slack/events";
+    }
+
+    /// Polls the workspace until `pred` holds (the bot works asynchronously after the ack).
+    template <class Pred>
+    json wait_for(Pred pred, std::chrono::milliseconds timeout = 10s) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        json s = sim.state();
+        while (!pred(s) && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(20ms);
+            s = sim.state();
+        }
+        return s;
+    }
+
+    static const json* channel_named(const json& s, const std::string& name) {
+        for (const auto& c : s["channels"]) {
+            if (c["name"] == name) return &c;
+        }
+        return nullptr;
+    }
+
+    static std::vector<json> messages(const json& s, const std::string& channel_id) {
+        std::vector<json> out;
+        if (s["messages"].contains(channel_id)) {
+            for (const auto& m : s["messages"][channel_id]) out.push_back(m);
+        }
+        return out;
+    }
+
+    int calls(const std::string& method) { return static_cast<int>(sim.calls(method).size()); }
+};
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+std::string today_room() {
+    return "incident-" + domain::format_day(std::chrono::system_clock::now()) + "-0001";
+}
+
+}  // namespace
+
+TEST_CASE("a slash command over HTTP declares an incident with its war room, card and cross-post",
+          "[integration][slack]") {
+    slack_fixture f;
+    const auto r = f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident",
+                                       "create SEV2 \"API error rate spike\"");
+    REQUIRE(r.delivered);
+    CHECK(r.status == 200);
+    CHECK(r.latency < 1000ms);
+
+    const std::string room = today_room();
+    auto s = f.wait_for([&](const json& st) {
+        const auto* c = slack_fixture::channel_named(st, room);
+        return c != nullptr && !st["pins"][(*c)["id"].get<std::string>()].empty() &&
+               !slack_fixture::messages(st, "C_INCIDENTS").empty();
+    });
+    const json* channel = slack_fixture::channel_named(s, room);
+    REQUIRE(channel != nullptr);
+    const std::string id = (*channel)["id"];
+    CHECK((*channel)["topic"] == "SEV2: API error rate spike | Commander: <@U_ALICE>");
+    CHECK((*channel)["is_private"] == false);
+    const auto members = (*channel)["members"].get<std::vector<std::string>>();
+    CHECK(std::find(members.begin(), members.end(), "U_ALICE") != members.end());
+    const auto posted = slack_fixture::messages(s, id);
+    const auto card = std::find_if(posted.begin(), posted.end(), [](const json& m) {
+        return m.value("bot_id", "") != "" && m["pinned"] == true;
+    });
+    REQUIRE(card != posted.end());
+    CHECK(contains((*card)["text"], "SEV2 Incident Declared: API error rate spike"));
+    CHECK(contains(slack_fixture::messages(s, "C_INCIDENTS").front()["text"],
+                   "INC-" + domain::format_day(std::chrono::system_clock::now()) + "-0001"));
+
+    // The caller's answer arrives through the response URL, only for them.
+    s = f.wait_for([](const json& st) { return !st["ephemeral"].empty(); });
+    REQUIRE_FALSE(s["ephemeral"].empty());
+    CHECK(contains(s["ephemeral"].back()["text"], "Declared INC-"));
+}
+
+TEST_CASE("war-room commands, mentions, pins and reactions update the cards and the timeline",
+          "[integration][slack]") {
+    slack_fixture f;
+    REQUIRE(f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident", "create SEV2 \"db slow\"")
+                .delivered);
+    const std::string room = today_room();
+    auto s = f.wait_for([&](const json& st) {
+        const auto* c = slack_fixture::channel_named(st, room);
+        return c != nullptr && !st["pins"][(*c)["id"].get<std::string>()].empty();
+    });
+    const std::string id = (*slack_fixture::channel_named(s, room))["id"];
+
+    REQUIRE(f.sim.slash_command("U_ALICE", id, "/incident", "status identified").delivered);
+    const auto mention = f.sim.post_message("U_ALICE", id, "<@UBOT> note pool exhausted at 14:02");
+    INFO(mention.error << " status " << mention.status << " body " << mention.body);
+    REQUIRE(mention.delivered);
+    REQUIRE(f.sim.join("U_BOB", id).delivered);
+    const auto evidence = f.sim.post_message("U_BOB", id, "p99 latency 4.2s on orders-db");
+    REQUIRE(evidence.delivered);
+    REQUIRE(f.sim.pin("U_BOB", id, evidence.ts).delivered);
+    REQUIRE(f.sim.slash_command("U_ALICE", id, "/incident", "resolve \"raised the pool to 50\"")
+                .delivered);
+
+    s = f.wait_for([&](const json& st) {
+        // The topic is the last thing the resolution changes.
+        return contains((*slack_fixture::channel_named(st, room))["topic"], "Resolved");
+    });
+    const auto msgs = slack_fixture::messages(s, id);
+    CHECK(std::any_of(msgs.begin(), msgs.end(), [](const json& m) {
+        return m["text"].get<std::string>().find("Incident Resolved") != std::string::npos;
+    }));
+    for (const auto& m : msgs) {
+        if (m["pinned"] == true && m.value("bot_id", "") != "") {
+            CHECK(m["edited"] == true);  // the pinned card follows the incident
+        }
+    }
+    CHECK(contains((*slack_fixture::channel_named(s, room))["topic"], "Resolved"));
+
+    const auto inc = f.rt->service->find(
+        "INC-" + domain::format_day(std::chrono::system_clock::now()) + "-0001");
+    REQUIRE(inc);
+    const auto events = f.rt->service->events(inc->id);
+    std::vector<std::string> kinds;
+    for (const auto& e : events) kinds.emplace_back(domain::to_string(e.kind));
+    CHECK(std::find(kinds.begin(), kinds.end(), "note") != kinds.end());
+    CHECK(std::find(kinds.begin(), kinds.end(), "message_pinned") != kinds.end());
+    CHECK(std::find(kinds.begin(), kinds.end(), "resolved") != kinds.end());
+    CHECK(std::find(kinds.begin(), kinds.end(), "participant_joined") != kinds.end());
+    for (const auto& e : events) {
+        if (e.kind == domain::event_kind::message_pinned) {
+            CHECK(e.text == "p99 latency 4.2s on orders-db");
+        }
+    }
+}
+
+TEST_CASE("every Slack delivery duplicated still applies each command once",
+          "[integration][slack]") {
+    slack_fixture f;
+    f.sim.duplicate_deliveries(true);
+    const auto r =
+        f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident", "create SEV1 \"twice?\"");
+    REQUIRE(r.delivered);
+    CHECK(r.attempts >= 2);
+    const std::string room = today_room();
+    auto s = f.wait_for([&](const json& st) {
+        const auto* c = slack_fixture::channel_named(st, room);
+        return c != nullptr && !st["pins"][(*c)["id"].get<std::string>()].empty();
+    });
+    std::this_thread::sleep_for(300ms);  // give a second application the chance to show up
+    s = f.sim.state();
+    CHECK(f.calls("conversations.create") == 1);
+    int rooms = 0;
+    for (const auto& c : s["channels"]) {
+        if (c["name"].get<std::string>().starts_with("incident-")) ++rooms;
+    }
+    CHECK(rooms == 1);
+}
+
+TEST_CASE("bad signatures, stale timestamps and malformed bodies are refused and change nothing",
+          "[integration][slack]") {
+    slack_fixture f;
+    slack::http_client client(slack::http_client_options{});
+    const auto now = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    const std::string body = "command=%2Fincident&text=create+SEV1+x&user_id=U_ALICE&"
+                             "channel_id=C_GENERAL&trigger_id=t1";
+    const auto post = [&](const std::string& ts, const std::string& sig, const std::string& b,
+                          const std::string& type) {
+        return client.post(f.endpoint(),
+                           {{"X-Slack-Request-Timestamp", ts}, {"X-Slack-Signature", sig}}, b,
+                           type);
+    };
+    const std::string form = "application/x-www-form-urlencoded";
+    CHECK(post(now, "v0=" + std::string(64, '0'), body, form).status == 401);
+    CHECK(post(now, "", body, form).status == 401);
+    const std::string stale = std::to_string(std::stoll(now) - 600);
+    CHECK(post(stale, slack::sign_request("sim-secret", stale, body), body, form).status == 401);
+    const std::string bad_json = "{\"type\":\"event_callback\",";
+    CHECK(post(now, slack::sign_request("sim-secret", now, bad_json), bad_json,
+               "application/json")
+              .status == 400);
+    const std::string bad_form = "payload=%ZZ";
+    CHECK(post(now, slack::sign_request("sim-secret", now, bad_form), bad_form, form).status ==
+          400);
+    // The server keeps serving, and nothing was applied.
+    CHECK(post(now, slack::sign_request("sim-secret", now, body), body, form).status == 200);
+    std::this_thread::sleep_for(200ms);
+    CHECK(f.calls("conversations.create") <= 1);
+    f.wait_for([&](const json&) { return f.calls("conversations.create") == 1; });
+    CHECK(f.calls("conversations.create") == 1);
+}
+
+TEST_CASE("url verification is answered with the challenge", "[integration][slack]") {
+    slack_fixture f;
+    const auto r = f.sim.verify_url();
+    INFO(r.error << " status " << r.status << " body " << r.body);
+    REQUIRE(r.delivered);
+    CHECK(r.response.contains("challenge"));
+}
