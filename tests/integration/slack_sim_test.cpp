@@ -1375,3 +1375,77 @@ TEST_CASE("Control API: round trip over HTTP", "[slack_sim]") {
     CHECK(http_do(sim.port(), http::verb::post, "/control/nope", "{}", "application/json").status ==
           404);
 }
+
+TEST_CASE("Views: push limit and view_submission response actions", "[slack_sim]") {
+    simulator sim(fast_options());
+    sim.start();
+    // The bot answers submissions with validation errors first, then with an empty 200.
+    receiver bot("sim-secret", [](int, const received& r) {
+        receiver::answer a;
+        auto form = parse_form(r.body);
+        if (form.count("payload") == 1) {
+            auto p = json::parse(form["payload"]);
+            auto values = p["view"]["state"]["values"];
+            if (p["type"] == "view_submission" && values["title"]["t"]["value"] == "") {
+                a.content_type = "application/json";
+                a.body = R"({"response_action":"errors","errors":{"title":"Required"}})";
+            }
+        }
+        return a;
+    });
+    sim.set_bot_endpoint(bot.url());
+    auto modal = [](const std::string& title) {
+        return json{
+            {"type", "modal"},
+            {"title", {{"type", "plain_text"}, {"text", title}}},
+            {"submit", {{"type", "plain_text"}, {"text", "Go"}}},
+            {"blocks",
+             json::array({{{"type", "input"},
+                           {"block_id", "title"},
+                           {"label", {{"type", "plain_text"}, {"text", "Title"}}},
+                           {"element", {{"type", "plain_text_input"}, {"action_id", "t"}}}}})}};
+    };
+    auto trigger = [&] {
+        return sim.slash_command("alice", "C_GENERAL", "/incident", "").trigger_id;
+    };
+
+    auto root = api(sim, "views.open", {{"trigger_id", trigger()}, {"view", modal("One")}}).j();
+    REQUIRE(root["ok"] == true);
+    auto root_id = root["view"]["id"].get<std::string>();
+    CHECK(api(sim, "views.push", {{"trigger_id", trigger()}, {"view", modal("Two")}}).j()["ok"] ==
+          true);
+    CHECK(api(sim, "views.push", {{"trigger_id", trigger()}, {"view", modal("Three")}}).j()["ok"] ==
+          true);
+    CHECK(error_of(api(sim, "views.push", {{"trigger_id", trigger()}, {"view", modal("Four")}})) ==
+          "push_limit_reached");
+
+    // A modal with an input block needs a submit button.
+    json no_submit = modal("x");
+    no_submit.erase("submit");
+    CHECK(error_of(api(sim, "views.update", {{"view_id", root_id}, {"view", no_submit}})) ==
+          "invalid_arguments");
+
+    auto rejected = sim.submit_view("alice", root_id, {{"title", {{"t", ""}}}});
+    CHECK(rejected.delivered);
+    CHECK(rejected.response["response_action"] == "errors");
+    auto state = sim.state();
+    json root_view;
+    for (const auto& v : state["views"]) {
+        if (v["id"] == root_id) {
+            root_view = v;
+        }
+    }
+    CHECK(root_view["open"] == true);
+    CHECK(root_view["errors"]["title"] == "Required");
+
+    CHECK(sim.submit_view("alice", root_id, {{"title", {{"t", "DB down"}}}}).delivered);
+    state = sim.state();
+    for (const auto& v : state["views"]) {
+        if (v["id"] == root_id) {
+            CHECK(v["open"] == false);
+            CHECK(v["submissions"].size() == 2);
+        }
+    }
+    // Someone else cannot submit alice's view.
+    CHECK_FALSE(sim.submit_view("bob", root_id, json::object()).error.empty());
+}
