@@ -30,8 +30,16 @@ class chat_error : public std::runtime_error {
 };
 
 struct message {
+    message(std::string text_ = {}, nlohmann::json blocks_ = nlohmann::json::array(),
+            nlohmann::json card_ = {})
+        : text(std::move(text_)), blocks(std::move(blocks_)), card(std::move(card_)) {}
+
     std::string text;  // mrkdwn; always set, it is the notification and fallback text
     nlohmann::json blocks = nlohmann::json::array();  // Block Kit, optional
+    /// A live incident card: {"kind": "war_room"|"announce", "incident": {id, title, severity,
+    /// status, commander, channel_id, channel_name, is_private, acknowledged}}. Platforms with
+    /// rich messages draw it (Slack: Block Kit with buttons); others show `text`.
+    nlohmann::json card;
 };
 
 struct channel_info {

@@ -83,10 +83,12 @@ struct incident_service::tx_context {
         tx.enqueue_outbox({inc.id, std::move(kind), std::move(payload)}, now);
     }
 
-    void post(const std::string& channel, const std::string& text, const std::string& ref = {}) {
+    /// `card` marks a live incident card ("war_room" or "announce") the platform may draw.
+    void post(const std::string& channel, const std::string& text, const std::string& ref = {},
+              const std::string& card = {}) {
         json p{{"channel", channel}, {"text", text}};
-        if (!ref.empty())
-            p["ref"] = ref;
+        if (!ref.empty()) p["ref"] = ref;
+        if (!card.empty()) p["card"] = card;
         send("post", std::move(p));
     }
 
@@ -125,9 +127,13 @@ struct incident_service::tx_context {
         if (inc.is_ticket())
             return;
         send("set_topic", {{"channel", war_room}, {"topic", domain::make_topic(inc)}});
-        send("update", {{"ref", "card"}, {"text", templates.render("initial", data())}});
+        send("update", {{"ref", "card"},
+                        {"card", "war_room"},
+                        {"text", templates.render("initial", data())}});
         if (public_incident()) {
-            send("update", {{"ref", "announce"}, {"text", templates.render("announce", data())}});
+            send("update", {{"ref", "announce"},
+                            {"card", "announce"},
+                            {"text", templates.render("announce", data())}});
         }
     }
 
@@ -142,10 +148,12 @@ struct incident_service::tx_context {
             }
         }
         send("invite", {{"channel", war_room}, {"users", users}});
-        post(war_room, templates.render("initial", data()), "card");
+        post(war_room, templates.render("initial", data()), "card", "war_room");
         send("pin", {{"ref", "card"}});
-        if (public_incident())
-            post(cfg.announce_channel, templates.render("announce", data()), "announce");
+        if (public_incident()) {
+            post(cfg.announce_channel, templates.render("announce", data()), "announce",
+                 "announce");
+        }
     }
 
     /// Posts in the war room, or where the ticket was filed for a SEV4 ticket.

@@ -78,6 +78,28 @@ int outbox_dispatcher::run_once(int batch) {
     return delivered;
 }
 
+chat::message outbox_dispatcher::with_card(const std::string& incident_id,
+                                           const nlohmann::json& payload) {
+    chat::message out = to_message(payload);
+    if (!payload.contains("card") || incident_id.empty()) return out;
+    std::optional<domain::incident> inc;
+    db_.transact([&](store::store_tx& tx) { inc = tx.find_incident(incident_id, false); });
+    if (!inc) return out;
+    // Drawn from the incident as it is now, so a delayed delivery never shows stale state.
+    out.card = {{"kind", payload["card"]},
+                {"incident",
+                 {{"id", inc->id},
+                  {"title", inc->title},
+                  {"severity", domain::to_string(inc->severity)},
+                  {"status", domain::to_string(inc->status)},
+                  {"commander", inc->commander},
+                  {"channel_id", inc->channel_id},
+                  {"channel_name", inc->channel_name},
+                  {"is_private", inc->is_private},
+                  {"acknowledged", inc->acknowledged_at.has_value()}}}};
+    return out;
+}
+
 std::string outbox_dispatcher::resolve_channel(const std::string& incident_id,
                                                const std::string& channel) {
     if (channel != "$incident")
@@ -124,7 +146,7 @@ void outbox_dispatcher::deliver(const store::outbox_row& row) {
     }
     if (msg.kind == "post") {
         const std::string channel = resolve_channel(msg.incident_id, p.at("channel"));
-        const std::string ts = chat_.post_message(channel, to_message(p));
+        const std::string ts = chat_.post_message(channel, with_card(msg.incident_id, p));
         db_.transact([&](store::store_tx& tx) {
             if (p.contains("ref"))
                 tx.save_message_ref({msg.incident_id, p["ref"], channel, ts});
@@ -143,7 +165,7 @@ void outbox_dispatcher::deliver(const store::outbox_row& row) {
                                    false);
         }
         if (msg.kind == "update") {
-            chat_.update_message(ref->channel, ref->ts, to_message(p));
+            chat_.update_message(ref->channel, ref->ts, with_card(msg.incident_id, p));
         } else {
             chat_.pin(ref->channel, ref->ts);
         }

@@ -26,6 +26,7 @@ class outbox_dispatcher {
   private:
     void deliver(const store::outbox_row& row);
     std::string resolve_channel(const std::string& incident_id, const std::string& channel);
+    chat::message with_card(const std::string& incident_id, const nlohmann::json& payload);
 
     store::store& db_;
     chat::chat_platform& chat_;

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <unordered_set>
 
+#include "bot/slack/blocks.hpp"
+
 namespace warroom::slack {
 
 namespace {
@@ -306,8 +308,8 @@ std::string slack_chat::post_message(const std::string& channel, const chat::mes
     // A user id posts into the bot's DM with that user.
     const std::string id = looks_like_user_id(channel) ? channel : resolve_channel(channel);
     nlohmann::json args{{"channel", id}, {"text", mention_users(msg.text)}, {"unfurl_links", false}};
-    if (msg.blocks.is_array() && !msg.blocks.empty())
-        args["blocks"] = msg.blocks;
+    if (const auto blocks = blocks_of(msg); !blocks.empty())
+        args["blocks"] = blocks;
     try {
         return api_.call("chat.postMessage", args).at("ts").get<std::string>();
     } catch (const slack_api_error& e) {
@@ -334,7 +336,7 @@ void slack_chat::update_message(const std::string& channel, const std::string& t
               {{"channel", id},
                {"ts", ts},
                {"text", truncate_chars(mention_users(msg.text), 4000)},
-               {"blocks", msg.blocks.is_array() ? msg.blocks : nlohmann::json::array()}});
+               {"blocks", blocks_of(msg)}});
 }
 
 void slack_chat::pin(const std::string& channel, const std::string& ts) {
@@ -394,7 +396,9 @@ void slack_chat::reply(const nlohmann::json& target, const std::string& text) {
     }
     if (target.value("direct", false)) {
         // Answers to a modal have no channel: they arrive as a direct message from the bot.
-        post_message(target.value("user", ""), {text, nlohmann::json::array()});
+        chat::message dm;
+        dm.text = text;
+        post_message(target.value("user", ""), dm);
         return;
     }
     post_ephemeral(target.value("channel", ""), target.value("user", ""), text);
@@ -410,6 +414,28 @@ std::optional<slack_chat::fetched_message> slack_chat::fetch_message(const std::
         if (m.value("ts", "") == ts) return fetched_message{m.value("user", ""), m.value("text", "")};
     }
     return std::nullopt;
+}
+
+nlohmann::json blocks_of(const chat::message& msg) {
+    if (msg.card.is_object() && msg.card.contains("incident")) {
+        // The card is drawn from the incident's current state (see outbox_dispatcher).
+        const auto& j = msg.card["incident"];
+        domain::incident inc;
+        inc.id = j.value("id", "");
+        inc.title = j.value("title", "");
+        inc.severity = domain::parse_severity(j.value("severity", "SEV2")).value_or(domain::severity::sev2);
+        inc.status = domain::parse_status(j.value("status", "investigating"))
+                         .value_or(domain::status::investigating);
+        inc.commander = j.value("commander", "");
+        inc.channel_id = j.value("channel_id", "");
+        inc.channel_name = j.value("channel_name", "");
+        inc.is_private = j.value("is_private", false);
+        if (j.value("acknowledged", false)) inc.acknowledged_at = domain::time_point{};
+        const std::string text = mention_users(msg.text);
+        return msg.card.value("kind", "") == "announce" ? announce_card(inc, text)
+                                                        : incident_card(inc, text);
+    }
+    return msg.blocks.is_array() ? msg.blocks : nlohmann::json::array();
 }
 
 std::string mention_users(const std::string& text) {

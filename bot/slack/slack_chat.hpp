@@ -98,4 +98,8 @@ class slack_chat final : public chat::chat_platform {
 /// Turns "@U0123ABCD" user ids in text into Slack mentions ("<@U0123ABCD>"); handles stay.
 std::string mention_users(const std::string& text);
 
+/// The Block Kit blocks a message is drawn with: its incident card when it carries one,
+/// else its own blocks (possibly none).
+nlohmann::json blocks_of(const chat::message& msg);
+
 }  // namespace warroom::slack

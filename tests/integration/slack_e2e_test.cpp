@@ -119,6 +119,14 @@ TEST_CASE("a slash command over HTTP declares an incident with its war room, car
     });
     REQUIRE(card != posted.end());
     CHECK(contains((*card)["text"], "SEV2 Incident Declared: API error rate spike"));
+    // The card is Block Kit with the incident's buttons.
+    std::vector<std::string> buttons;
+    for (const auto& block : (*card)["blocks"]) {
+        if (block["type"] != "actions") continue;
+        for (const auto& el : block["elements"]) buttons.push_back(el["action_id"]);
+    }
+    CHECK(buttons == std::vector<std::string>{"incident_ack", "incident_update",
+                                              "incident_severity", "incident_resolve"});
     CHECK(contains(slack_fixture::messages(s, "C_INCIDENTS").front()["text"],
                    "INC-" + domain::format_day(std::chrono::system_clock::now()) + "-0001"));
 
