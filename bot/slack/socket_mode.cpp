@@ -424,8 +424,10 @@ struct socket_mode_client::impl::connection : std::enable_shared_from_this<conne
         client.is_connected = true;
         ++client.made;
         spdlog::info(
-            "socket mode: connected to {} ({} connection(s) open, refresh expected in ~{} s)",
-            url.host, h.num_connections, h.approximate_connection_time);
+            "socket mode: connected to {} ({} connection(s) open{})", url.host, h.num_connections,
+            h.approximate_connection_time > 0
+                ? ", refresh expected in ~" + std::to_string(h.approximate_connection_time) + " s"
+                : std::string());
     }
 
     void on_disconnect(const socket_disconnect& d) {
@@ -679,12 +681,16 @@ socket_mode_client::impl::outcome socket_mode_client::impl::run_connection(
         link->client.ioc.stop();
     });
     ioc.restart();
+    bool link_over = false;
     for (;;) {
         try {
-            ioc.run();
+            if (!link_over) {
+                ioc.run();
+                link_over = true;
+                ioc.restart();
+            }
             // Handlers already due (cancelled timers, failed writes) release their references
             // to the old link now; Beast's timer is harmless (it holds only a weak reference).
-            ioc.restart();
             ioc.poll();
             break;
         } catch (const std::exception& e) {

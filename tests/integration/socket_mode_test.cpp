@@ -2,9 +2,12 @@
 // disconnect/refresh, abrupt drops, unrecoverable token errors and stop(). Every wait is bounded.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <functional>
 #include <future>
 #include <memory>
@@ -15,6 +18,16 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bot/domain/clock.hpp"
@@ -125,6 +138,184 @@ struct fixture {
     warroom::domain::system_clock clock;
     std::unique_ptr<warroom::slack::web_api> api;
 };
+
+// A scripted Slack for what the simulator cannot do: send garbage frames, or go silent (no
+// pongs) while keeping TCP open. It answers apps.connections.open with its own ws:// URL.
+class fake_slack {
+  public:
+    struct script {
+        std::vector<std::pair<bool, std::string>> before_hello;  // (binary?, bytes)
+        bool silent_after_hello = false;  // never read again: pings go unanswered
+    };
+
+    explicit fake_slack(script sc) : script_(std::move(sc)) {
+        acceptor_.open(tcp::v4());
+        acceptor_.set_option(tcp::acceptor::reuse_address(true));
+        acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+        acceptor_.listen();
+        port_ = acceptor_.local_endpoint().port();
+        boost::asio::co_spawn(ioc_, accept_loop(), boost::asio::detached);
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    ~fake_slack() {
+        ioc_.stop();
+        thread_.join();
+    }
+
+    std::string api_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/api/"; }
+    int opens() const { return opens_; }
+    int links() const { return links_; }
+    std::vector<std::string> received() const {
+        std::lock_guard lock(mutex_);
+        return received_;
+    }
+
+  private:
+    using tcp = boost::asio::ip::tcp;
+    template <class T>
+    using awaitable = boost::asio::awaitable<T>;
+
+    awaitable<void> accept_loop() {
+        for (;;) {
+            boost::system::error_code ec;
+            auto socket = co_await acceptor_.async_accept(
+                boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (ec)
+                co_return;
+            boost::asio::co_spawn(ioc_, serve(std::move(socket)), boost::asio::detached);
+        }
+    }
+
+    awaitable<void> serve(tcp::socket socket) {
+        namespace beast = boost::beast;
+        namespace http = beast::http;
+        namespace websocket = beast::websocket;
+        beast::tcp_stream stream(std::move(socket));
+        beast::flat_buffer buffer;
+        for (;;) {
+            http::request<http::string_body> req;
+            boost::system::error_code ec;
+            co_await http::async_read(stream, buffer, req,
+                                      boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (ec)
+                co_return;
+            if (websocket::is_upgrade(req)) {
+                co_await serve_ws(websocket::stream<beast::tcp_stream>(std::move(stream)), req);
+                co_return;
+            }
+            ++opens_;
+            http::response<http::string_body> res{http::status::ok, req.version()};
+            res.set(http::field::content_type, "application/json");
+            res.body() = json{{"ok", true},
+                              {"url", "ws://127.0.0.1:" + std::to_string(port_) +
+                                          "/link/?ticket=secret-ticket"}}
+                             .dump();
+            res.keep_alive(req.keep_alive());
+            res.prepare_payload();
+            co_await http::async_write(stream, res,
+                                       boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (ec || !req.keep_alive())
+                co_return;
+        }
+    }
+
+    awaitable<void> serve_ws(
+        boost::beast::websocket::stream<boost::beast::tcp_stream> ws,
+        const boost::beast::http::request<boost::beast::http::string_body>& req) {
+        namespace beast = boost::beast;
+        boost::system::error_code ec;
+        co_await ws.async_accept(req, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (ec)
+            co_return;
+        ++links_;
+        for (const auto& [binary, bytes] : script_.before_hello) {
+            ws.binary(binary);
+            co_await ws.async_write(boost::asio::buffer(bytes),
+                                    boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        }
+        ws.text(true);
+        const std::string hello = R"({"type":"hello","num_connections":1})";
+        co_await ws.async_write(boost::asio::buffer(hello),
+                                boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        const std::string envelope =
+            R"({"envelope_id":"env-1","type":"events_api","accepts_response_payload":false,)"
+            R"("retry_attempt":0,"retry_reason":"","payload":{"type":"event_callback",)"
+            R"("event_id":"Ev1","team_id":"T1","api_app_id":"A1","event":{"type":"message"}}})";
+        co_await ws.async_write(boost::asio::buffer(envelope),
+                                boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (script_.silent_after_hello) {
+            // Hold the link open without reading: the client's pings are never answered.
+            boost::asio::steady_timer forever(ioc_, std::chrono::hours(1));
+            co_await forever.async_wait(
+                boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            co_return;
+        }
+        beast::flat_buffer buffer;
+        for (;;) {
+            co_await ws.async_read(buffer,
+                                   boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (ec)
+                co_return;
+            std::lock_guard lock(mutex_);
+            received_.push_back(beast::buffers_to_string(buffer.data()));
+            buffer.consume(buffer.size());
+        }
+    }
+
+    script script_;
+    boost::asio::io_context ioc_;
+    tcp::acceptor acceptor_{ioc_};
+    unsigned short port_ = 0;
+    std::thread thread_;
+    std::atomic<int> opens_{0};
+    std::atomic<int> links_{0};
+    mutable std::mutex mutex_;
+    std::vector<std::string> received_;
+};
+
+// Captures what the process writes to stdout (spdlog's default sink) while it lives.
+class stdout_capture {
+  public:
+    stdout_capture() : file_(std::tmpfile()) {
+        std::fflush(stdout);
+        saved_ = ::dup(1);
+        ::dup2(::fileno(file_), 1);
+    }
+    ~stdout_capture() {
+        if (saved_ >= 0)
+            finish();
+        std::fclose(file_);
+    }
+    std::string finish() {
+        std::fflush(stdout);
+        ::dup2(saved_, 1);
+        ::close(saved_);
+        saved_ = -1;
+        std::string out;
+        std::rewind(file_);
+        char chunk[4096];
+        std::size_t n = 0;
+        while ((n = std::fread(chunk, 1, sizeof chunk, file_)) > 0)
+            out.append(chunk, n);
+        std::fwrite(out.data(), 1, out.size(), stdout);  // still visible in the test log
+        return out;
+    }
+
+  private:
+    std::FILE* file_;
+    int saved_ = -1;
+};
+
+std::unique_ptr<warroom::slack::web_api> api_for(const std::string& base_url,
+                                                 const warroom::domain::clock& clock) {
+    warroom::slack::web_api_options w;
+    w.base_url = base_url;
+    w.bot_token = "xoxb-fake";
+    w.pacing = false;
+    w.timeout = 2s;
+    w.max_retries = 1;
+    return std::make_unique<warroom::slack::web_api>(w, clock);
+}
 
 }  // namespace
 
@@ -409,4 +600,88 @@ TEST_CASE("Socket Mode: stop() during backoff and before start returns promptly"
         }
         CHECK(eventually([&] { return f.sim.socket_connection_count() == 0; }, 3s));
     }
+}
+
+TEST_CASE("Socket Mode ignores binary, malformed and unknown frames and keeps the link",
+          "[socket_mode]") {
+    fake_slack::script sc;
+    sc.before_hello = {{true, std::string("\x01\x02\x03", 3)},
+                       {false, "this is not JSON"},
+                       {false, R"({"type":"brand_new_kind","x":1})"},
+                       {false, "[1,2,3]"},
+                       {false, R"({"envelope_id":"env-0","type":"events_api"})"}};
+    fake_slack slack(sc);
+    warroom::domain::system_clock clock;
+    auto api = api_for(slack.api_url(), clock);
+    recorder bot;
+    socket_mode_client client(fast_client(), *api, std::ref(bot));
+    client.start();
+    REQUIRE(eventually([&] { return client.connected(); }));
+    REQUIRE(eventually([&] { return !slack.received().empty(); }));
+    const auto seen = bot.seen();
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].envelope_id == "env-1");
+    CHECK(slack.received() == std::vector<std::string>{R"({"envelope_id":"env-1"})"});
+    CHECK(client.connections_made() == 1);
+    CHECK(slack.links() == 1);
+    client.stop();
+}
+
+TEST_CASE("Socket Mode reconnects when pings go unanswered", "[socket_mode]") {
+    fake_slack::script sc;
+    sc.silent_after_hello = true;
+    fake_slack slack(sc);
+    warroom::domain::system_clock clock;
+    auto api = api_for(slack.api_url(), clock);
+    recorder bot;
+    auto opts = fast_client();
+    opts.ping_interval = 1s;
+    opts.pong_timeout = 1s;
+    socket_mode_client client(opts, *api, std::ref(bot));
+    client.start();
+    REQUIRE(eventually([&] { return client.connections_made() == 1; }));
+    // Ping at ~1 s, no pong by ~2 s: the link is given up and a new one opened.
+    CHECK(eventually([&] { return client.connections_made() >= 2; }, 8s));
+    CHECK(slack.opens() >= 2);
+    client.stop();
+}
+
+TEST_CASE("Socket Mode never logs the app token or the URL's ticket", "[socket_mode]") {
+    fake_slack::script sc;
+    sc.before_hello = {{false, "garbage"}};
+    fake_slack slack(sc);
+    warroom::domain::system_clock clock;
+    auto api = api_for(slack.api_url(), clock);
+    recorder bot;
+    std::string log;
+    bool connected = false;
+    {
+        stdout_capture capture;  // no assertions inside: Catch prints to stdout too
+        socket_mode_client client(fast_client("xapp-1-very-secret-token"), *api, std::ref(bot));
+        client.start();
+        connected = eventually([&] { return client.connected(); });
+        client.stop();
+        log = capture.finish();
+    }
+    REQUIRE(connected);
+    CHECK(log.find("connecting to ws://127.0.0.1") != std::string::npos);
+    CHECK(log.find("secret-ticket") == std::string::npos);
+    CHECK(log.find("ticket=") == std::string::npos);
+    CHECK(log.find("very-secret-token") == std::string::npos);
+
+    // The fatal path names the error code, not the token.
+    fixture f;
+    {
+        stdout_capture capture;
+        socket_mode_client client(fast_client("xapp-2-very-secret-token"), *f.api, std::ref(bot));
+        std::atomic<bool> fatal{false};
+        client.on_fatal([&](std::string) { fatal = true; });
+        client.start();
+        connected = eventually([&] { return fatal.load(); });
+        client.stop();
+        log = capture.finish();
+    }
+    REQUIRE(connected);
+    CHECK(log.find("invalid_auth") != std::string::npos);
+    CHECK(log.find("very-secret-token") == std::string::npos);
 }
