@@ -14,6 +14,7 @@
 #include "bot/slack/blocks.hpp"
 #include "bot/slack/ingress.hpp"
 #include "bot/slack/slack_chat.hpp"
+#include "bot/slack/socket_mode.hpp"
 #include "bot/slack/web_api.hpp"
 
 namespace warroom::app {
@@ -34,6 +35,7 @@ struct slack_app::parts {
     std::unique_ptr<service::inbox_writer> inbox;
     std::unique_ptr<store::db_pool> slack_calls;  // views.open must not wait behind the outbox
     std::unique_ptr<slack::ingress> front_door;
+    std::unique_ptr<slack::socket_mode_client> socket;
     http::router routes;
     std::unique_ptr<http::server> server;
 };
@@ -114,6 +116,22 @@ void slack_app::start() {
             }
         });
 
+    if (!cfg.slack_app_token.empty()) {
+        slack::socket_mode_options socket_options;
+        socket_options.app_token = cfg.slack_app_token;
+        p.socket = std::make_unique<slack::socket_mode_client>(
+            socket_options, *p.api,
+            [&p](const slack::socket_envelope& envelope, slack::ack_fn ack) {
+                p.front_door->handle_envelope(envelope, std::move(ack));
+            });
+        p.socket->on_fatal([](const std::string& code) {
+            spdlog::critical("Socket Mode gave up: {} (check SLACK_APP_TOKEN and that Socket "
+                             "Mode is enabled for the app)",
+                             code);
+        });
+        p.socket->start();
+        spdlog::info("Socket Mode started");
+    }
     if (cfg.slack_signing_secret.empty()) return;  // Socket Mode only: no public HTTP needed
 
     const auto slack_handler = [&p](http::request&& req, http::responder respond) {
@@ -162,7 +180,8 @@ void slack_app::start() {
 
 void slack_app::stop() {
     auto& p = *parts_;
-    // Front door first (in-flight requests finish and are stored), then the workers.
+    // Front doors first (in-flight requests finish and are stored), then the workers.
+    if (p.socket) p.socket->stop();
     if (p.server) p.server->stop(5s);
     if (p.inbox) p.inbox->stop();
     if (p.slack_calls) p.slack_calls->stop();

@@ -22,7 +22,10 @@ using tier = rate_tier;
 // Idempotent = sending it twice has the effect of sending it once, or the second call fails
 // with an error we tolerate (already_pinned, already_in_channel, name_taken is NOT tolerated).
 constexpr std::array methods{
-    method_spec{"apps.connections.open", enc::form, tier::tier1, true},
+    // Tier 1 or Tier 3 is UNCONFIRMED (reference §5.1). Pacing it as Tier 1 would hold a
+    // reconnect after a dropped socket for up to a minute; Tier 3 keeps reconnects prompt, and a
+    // real Tier 1 limit answers 429 + Retry-After, which call() honours.
+    method_spec{"apps.connections.open", enc::form, tier::tier3, true},
     method_spec{"auth.test", enc::form, tier::auth_test, true},
     method_spec{"bookmarks.add", enc::json, tier::tier2, false},
     method_spec{"chat.postEphemeral", enc::json, tier::tier4, false},

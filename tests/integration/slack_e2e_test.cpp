@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "bot/app/runtime.hpp"
 #include "bot/app/slack_app.hpp"
 #include "bot/slack/http_client.hpp"
@@ -256,4 +258,84 @@ TEST_CASE("url verification is answered with the challenge", "[integration][slac
     INFO(r.error << " status " << r.status << " body " << r.body);
     REQUIRE(r.delivered);
     CHECK(r.response.contains("challenge"));
+}
+
+namespace {
+
+/// The bot in Socket Mode only (no signing secret, so no HTTP server at all).
+struct socket_fixture {
+    testing::temp_dir dir;
+    slack_sim::simulator sim{[] {
+        slack_sim::sim_options o;
+        o.enforce_rate_limits = false;
+        o.ack_timeout = 2000ms;
+        return o;
+    }()};
+    std::unique_ptr<app::runtime> rt;
+    std::unique_ptr<app::slack_app> bot;
+
+    socket_fixture() {
+        sim.start();
+        auto cfg = config::default_config();
+        cfg.database_url = "sqlite:" + (dir.path / "socket.db").string();
+        cfg.slack_api_url = sim.api_url();
+        cfg.slack_bot_token = sim.options().bot_token;
+        cfg.slack_app_token = sim.options().app_token;
+        if (std::getenv("WARROOM_TEST_DEBUG")) spdlog::set_level(spdlog::level::debug);
+        rt = app::start_runtime(cfg, std::make_unique<domain::system_clock>());
+        bot = std::make_unique<app::slack_app>(*rt);
+        bot->start();
+        REQUIRE(sim.wait_for_socket_connections(1, 10s));
+    }
+    ~socket_fixture() {
+        bot->stop();
+        sim.stop();
+    }
+
+    template <class Pred>
+    bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!pred()) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(20ms);
+        }
+        return true;
+    }
+
+    int rooms() {
+        int n = 0;
+        const json state = sim.state();  // iterating a temporary's member would dangle
+        for (const auto& c : state["channels"]) {
+            if (c["name"].get<std::string>().starts_with("incident-")) ++n;
+        }
+        return n;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("over Socket Mode a slash command is acked after it is stored and then applied",
+          "[integration][slack][socket]") {
+    socket_fixture f;
+    CHECK(f.bot->port() == 0);  // no public HTTP endpoint is needed
+    const auto r =
+        f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident", "create SEV2 \"over the socket\"");
+    REQUIRE(r.delivered);
+    CHECK(r.transport == "socket");
+    CHECK(f.eventually([&] { return f.rooms() == 1; }));
+    CHECK(f.eventually([&] { return !f.sim.state()["ephemeral"].empty(); }));
+}
+
+TEST_CASE("a dropped Socket Mode connection reconnects and loses nothing that was acked",
+          "[integration][slack][socket]") {
+    socket_fixture f;
+    REQUIRE(f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident", "create SEV1 \"first\"")
+                .delivered);
+    f.sim.socket_drop_all();
+    REQUIRE(f.sim.wait_for_socket_connections(1, 15s));
+    REQUIRE(f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident", "create SEV1 \"second\"")
+                .delivered);
+    f.sim.socket_disconnect("refresh_requested");
+    REQUIRE(f.eventually([&] { return f.sim.socket_connection_count() >= 1; }, 15s));
+    CHECK(f.eventually([&] { return f.rooms() == 2; }, 15s));
 }
