@@ -294,7 +294,9 @@ struct socket_mode_client::impl::connection : std::enable_shared_from_this<conne
         }));
         s.read_message_max(max_frame_bytes);
         // Beast answers pings with pongs by itself while a read is pending (the read loop below
-        // always keeps one pending); this only notes that the peer is alive.
+        // always keeps one pending); this only notes that the peer is alive. Whether and how
+        // often Slack pings is UNCONFIRMED (§5.4), so both cases work: server pings are answered
+        // when they come, and our own pings detect a dead link when they do not.
         s.control_callback([this](websocket::frame_type, beast::string_view) { on_activity(); });
 
         auto [wec] = co_await s.async_handshake(url.host_header, url.target,
@@ -443,7 +445,9 @@ struct socket_mode_client::impl::connection : std::enable_shared_from_this<conne
                          result.disconnect_reason.substr(0, 64));
         }
         // Close this link before opening the next one: Slack counts open links per app
-        // (too_many_websockets), which is why PY does it in this order too.
+        // (too_many_websockets), which is why PY does it in this order too. That reason is
+        // UNCONFIRMED (SDK tests only) and Slack may add others: every reason reconnects, only
+        // refresh_requested and warning skip the backoff.
         begin_close();
     }
 
@@ -489,7 +493,8 @@ struct socket_mode_client::impl::connection : std::enable_shared_from_this<conne
                 return;
             }
             if (payload && !st->accepts_payload) {
-                // §5.3: a payload only where Slack accepts one.
+                // §5.3: a payload only where Slack accepts one. Without one the ack is bare
+                // (PY's form; NODE's "payload":{} works as well).
                 spdlog::debug("socket mode: envelope {} takes no response payload; dropped it",
                               st->envelope_id);
                 payload.reset();
