@@ -5,6 +5,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WARROOM_TEST_BUILD_DIR:-$root/build-test}
 
+# Objects do not embed the checkout's path (see CMakeLists.txt), so with these ccache reuses them
+# across clones of the repository.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
       -DWARROOM_SANITIZE=ON -DWARROOM_WERROR=ON -DWARROOM_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"

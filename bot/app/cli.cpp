@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -13,6 +14,8 @@
 #include "bot/app/runtime.hpp"
 #include "bot/app/shell.hpp"
 #include "bot/app/slack_app.hpp"
+#include "bot/slack/slack_chat.hpp"
+#include "bot/slack/web_api.hpp"
 
 namespace warroom::app {
 
@@ -83,6 +86,55 @@ int cmd_shell(const std::vector<std::string>&) {
     return start_shell(*rt);
 }
 
+/// Talks to Slack the way the bot will: auth.test with the bot token (and the scopes it was
+/// granted), apps.connections.open with the app token. Prints findings; false on any problem.
+bool check_slack(const config::config& cfg) {
+    domain::system_clock clock;
+    slack::web_api_options options;
+    options.base_url = cfg.slack_api_url;
+    options.bot_token = cfg.slack_bot_token;
+    options.max_retries = 1;
+    options.timeout = std::chrono::milliseconds{5000};
+    slack::web_api api(options, clock);
+    slack::slack_chat chat(api);
+    bool ok = true;
+    try {
+        const auto auth = chat.auth_test();
+        std::cout << "# slack: bot token OK (team " << auth.team << ", bot user " << auth.user_id
+                  << ")\n";
+        std::vector<std::string> missing;
+        for (const auto& scope : slack::required_bot_scopes()) {
+            if (std::find(auth.scopes.begin(), auth.scopes.end(), scope) == auth.scopes.end()) {
+                missing.push_back(scope);
+            }
+        }
+        if (!auth.scopes.empty() && !missing.empty()) {
+            std::string list;
+            for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+            std::cerr << "error: slack: the bot token lacks scopes: " << list
+                      << " (add them from deploy/slack-app-manifest.yaml and reinstall the app)\n";
+            ok = false;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "error: slack: auth.test at " << cfg.slack_api_url << " failed: " << e.what()
+                  << "\n";
+        return false;
+    }
+    if (!cfg.slack_app_token.empty()) {
+        try {
+            api.call_with_token(cfg.slack_app_token, "apps.connections.open",
+                                nlohmann::json::object());
+            std::cout << "# slack: app token OK (Socket Mode)\n";
+        } catch (const std::exception& e) {
+            std::cerr << "error: slack: Socket Mode (apps.connections.open with SLACK_APP_TOKEN) "
+                         "failed: "
+                      << e.what() << "\n";
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 int cmd_check_config(const std::vector<std::string>&) {
     config::config cfg;
     try {
@@ -115,6 +167,8 @@ int cmd_check_config(const std::vector<std::string>&) {
     if (!cfg.slack_configured()) {
         std::cout << "# slack: not configured (the bot runs the local shell); set SLACK_BOT_TOKEN "
                      "and SLACK_APP_TOKEN or SLACK_SIGNING_SECRET\n";
+    } else if (!check_slack(cfg)) {
+        status = exit_failure;
     }
     std::cout << (status == exit_ok ? "# configuration OK\n" : "# configuration has errors\n");
     return status;

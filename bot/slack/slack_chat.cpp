@@ -559,4 +559,14 @@ std::string slack_chat::open_im(const std::string& user) {
     return res.at("channel").at("id").get<std::string>();
 }
 
+const std::vector<std::string>& required_bot_scopes() {
+    static const std::vector<std::string> scopes{
+        "app_mentions:read", "bookmarks:write", "channels:history", "channels:join",
+        "channels:manage",   "channels:read",   "chat:write",       "commands",
+        "files:write",       "groups:history",  "groups:read",      "groups:write",
+        "pins:read",         "pins:write",      "reactions:read",   "usergroups:read",
+        "users:read"};
+    return scopes;
+}
+
 }  // namespace warroom::slack

@@ -102,4 +102,7 @@ std::string mention_users(const std::string& text);
 /// else its own blocks (possibly none).
 nlohmann::json blocks_of(const chat::message& msg);
 
+/// The bot scopes warroom uses (deploy/slack-app-manifest.yaml lists them with reasons).
+const std::vector<std::string>& required_bot_scopes();
+
 }  // namespace warroom::slack
