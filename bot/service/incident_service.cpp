@@ -677,6 +677,9 @@ command_result incident_service::acknowledge(const command_context& ctx) {
                                  domain::format_duration(took);
         t.event(event_kind::note, line, {{"acknowledged", true}});
         t.announce_in_room("*" + t.inc.id + "* " + line);
+        // The cards show an Acknowledge button until the incident is acknowledged: redraw them,
+        // or the button stays and invites clicks that only answer "Already acknowledged".
+        t.refresh_cards();
         return std::string("Acknowledged");
     });
 }
