@@ -186,6 +186,7 @@ void slack_app::stop() {
     if (p.inbox) p.inbox->stop();
     if (p.slack_calls) p.slack_calls->stop();
     if (p.inbox_loop) p.inbox_loop->stop();
+    if (p.dispatcher) p.dispatcher->cancel();
     if (p.outbox_loop) p.outbox_loop->stop();
 }
 

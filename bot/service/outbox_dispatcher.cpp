@@ -38,6 +38,7 @@ int outbox_dispatcher::run_once(int batch) {
     int delivered = 0;
     std::vector<std::string> blocked;  // incidents whose earlier message failed this round
     for (const auto& row : rows) {
+        if (cancelled_.load()) break;
         const auto& incident = row.message.incident_id;
         if (!incident.empty() &&
             std::find(blocked.begin(), blocked.end(), incident) != blocked.end()) {

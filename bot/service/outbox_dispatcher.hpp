@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -20,6 +21,10 @@ class outbox_dispatcher {
     /// background_loop (Slack mode) or right after a command (the shell).
     int run_once(int batch = 100);
 
+    /// Makes run_once stop after the message in hand, so shutdown does not wait for a whole
+    /// batch of slow platform calls; what is left stays in the outbox for the next start.
+    void cancel() { cancelled_.store(true); }
+
     /// Backoff before attempt `attempts` + 1: 1 s, 2 s, 4 s ... capped at 5 minutes.
     static std::chrono::seconds backoff(int attempts);
 
@@ -31,6 +36,7 @@ class outbox_dispatcher {
     store::store& db_;
     chat::chat_platform& chat_;
     const domain::clock& clock_;
+    std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace warroom::service

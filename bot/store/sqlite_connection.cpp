@@ -84,7 +84,9 @@ class sqlite_connection final : public sql_connection {
                                     " parameters, got " + std::to_string(params.size()));
             }
             for (std::size_t i = 0; i < params.size(); ++i) {
-                const std::string name = "$" + std::to_string(i + 1);
+                // Built in two steps: g++ 12 at -O3 reports a false -Wrestrict on "$" + string.
+                std::string name = "$";
+                name += std::to_string(i + 1);
                 const int index = stmt.getIndex(name.c_str());
                 if (index == 0) {
                     throw sql_error(sql_error::kind::other,
