@@ -259,11 +259,21 @@ TEST_CASE("a dropped Socket Mode connection reconnects and loses nothing that wa
     socket_fixture f;
     REQUIRE(f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident", "create SEV1 \"first\"")
                 .delivered);
+    // A new link shows as a second apps.connections.open plus an open socket (the count alone
+    // may not have dropped yet when we look).
+    const auto reconnected = [&](std::size_t opens) {
+        return f.eventually(
+            [&] {
+                return f.sim.calls("apps.connections.open").size() >= opens &&
+                       f.sim.socket_connection_count() >= 1;
+            },
+            15s);
+    };
     f.sim.socket_drop_all();
-    REQUIRE(f.sim.wait_for_socket_connections(1, 15s));
+    REQUIRE(reconnected(2));
     REQUIRE(f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident", "create SEV1 \"second\"")
                 .delivered);
     f.sim.socket_disconnect("refresh_requested");
-    REQUIRE(f.eventually([&] { return f.sim.socket_connection_count() >= 1; }, 15s));
+    REQUIRE(reconnected(3));
     CHECK(f.eventually([&] { return f.rooms() == 2; }, 15s));
 }
