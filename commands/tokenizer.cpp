@@ -214,6 +214,11 @@ class lexer {
             }
             content.push_back(s_[i_++]);
         }
+        return quoted_value(start, content);
+    }
+
+    /// The quoted token that ran from `start` to the current position.
+    value quoted_value(std::size_t start, const std::string& content) const {
         value v;
         v.kind = token_kind::quoted;
         v.text = html_unescape(content);
@@ -245,12 +250,7 @@ class lexer {
             }
             content.push_back(s_[i_++]);
         }
-        value v;
-        v.kind = token_kind::quoted;
-        v.text = html_unescape(content);
-        v.raw = std::string(s_.substr(start, i_ - start));
-        v.offset = start;
-        return v;
+        return quoted_value(start, content);
     }
 
     value read_bracket() {
