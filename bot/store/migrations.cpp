@@ -130,6 +130,12 @@ ALTER TABLE inbox ADD COLUMN lease_until TEXT NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX inbox_pending ON inbox (lease_until, received_at) WHERE status = 'pending';
 )sql"},
+    // Claims walk pending rows oldest first and skip the few that are leased; the v3 index led
+    // with lease_until, so every claim sorted the whole backlog while holding the write lock.
+    {4, "inbox claimed in arrival order from an index", R"sql(
+DROP INDEX inbox_pending;
+CREATE INDEX inbox_pending ON inbox (received_at, key) WHERE status = 'pending';
+)sql"},
 };
 
 const std::vector<migration> postgres_migrations = {
@@ -253,6 +259,10 @@ ALTER TABLE inbox ADD COLUMN status TEXT NOT NULL DEFAULT 'applied';
 ALTER TABLE inbox ADD COLUMN lease_until TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX inbox_pending ON inbox (lease_until, received_at) WHERE status = 'pending';
+)sql"},
+    {4, "inbox claimed in arrival order from an index", R"sql(
+DROP INDEX inbox_pending;
+CREATE INDEX inbox_pending ON inbox (received_at, key) WHERE status = 'pending';
 )sql"},
 };
 

@@ -61,8 +61,20 @@ class sql_connection {
     virtual void exec_script(const std::string& sql) = 0;
 };
 
-/// `target` is a file path, or a "file:" URI when `uri` is true. Throws sql_error.
-std::unique_ptr<sql_connection> connect_sqlite(const std::string& target, bool uri);
+/// `target` is a file path, or a "file:" URI when `uri` is true. With `auto_checkpoint` off the
+/// connection never checkpoints the WAL itself (a sqlite_checkpointer must). Throws sql_error.
+std::unique_ptr<sql_connection> connect_sqlite(const std::string& target, bool uri,
+                                               bool auto_checkpoint = true);
+
+/// Background upkeep a store owns for its lifetime.
+class sql_housekeeper {
+  public:
+    virtual ~sql_housekeeper() = default;
+};
+
+/// Checkpoints the SQLite WAL of `path` every 250 ms from a thread of its own, so that commits
+/// on connections opened without auto_checkpoint never pay for it. Throws sql_error.
+std::unique_ptr<sql_housekeeper> start_sqlite_checkpointer(const std::string& path);
 /// `url` is a libpq connection URI. Errors name the redacted URL, never the password.
 std::unique_ptr<sql_connection> connect_postgres(const std::string& url);
 

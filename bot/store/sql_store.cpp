@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <random>
+#include <string_view>
 #include <thread>
+#include <unordered_set>
 
 #include "bot/store/migrations.hpp"
 
@@ -74,6 +78,34 @@ T must(std::optional<T> v, const char* what, const sql_value& raw) {
     if (!v)
         throw store_error(std::string("unknown ") + what + " '" + text_of(raw) + "' in database");
     return *v;
+}
+
+/// "INSERT INTO inbox ... VALUES (...), (...) ... RETURNING key" for `rows` rows.
+const std::string& inbox_insert_sql(std::size_t rows) {
+    static const auto build = [](std::size_t n) {
+        std::string sql =
+            "INSERT INTO inbox (key, source, received_at, kind, payload, status, lease_until) "
+            "VALUES ";
+        for (std::size_t r = 0; r < n; ++r) {
+            const std::size_t p = r * 5;
+            sql += (r ? ", ($" : "($") + std::to_string(p + 1) + ", $" + std::to_string(p + 2) +
+                   ", $" + std::to_string(p + 3) + ", $" + std::to_string(p + 4) + ", $" +
+                   std::to_string(p + 5) + ", 'pending', '')";
+        }
+        return sql + " ON CONFLICT (key) DO NOTHING RETURNING key";
+    };
+    static const std::string one = build(1), four = build(4), sixteen = build(16),
+                             sixty_four = build(64);
+    switch (rows) {
+        case 64:
+            return sixty_four;
+        case 16:
+            return sixteen;
+        case 4:
+            return four;
+        default:
+            return one;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,15 +278,47 @@ class sql_tx final : public store_tx {
     }
 
     std::vector<bool> inbox_enqueue(const std::vector<inbox_item>& items) override {
-        std::vector<bool> fresh;
-        fresh.reserve(items.size());
-        for (const auto& item : items) {
-            const auto r = c_.exec(
-                "INSERT INTO inbox (key, source, received_at, kind, payload, status, lease_until) "
-                "VALUES ($1, $2, $3, $4, $5, 'pending', '') "
-                "ON CONFLICT (key) DO NOTHING RETURNING key",
-                {item.key, item.source, format_db_time(item.received_at), item.kind, item.payload});
-            fresh.push_back(!r.rows.empty());
+        std::vector<bool> fresh(items.size(), false);
+        // A key twice in one batch (a retry that raced its original) is stored once; the later
+        // copies are duplicates, which RETURNING alone could not tell apart.
+        std::vector<std::size_t> todo;
+        todo.reserve(items.size());
+        {
+            std::unordered_set<std::string_view> seen;
+            seen.reserve(items.size());
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (seen.insert(items[i].key).second)
+                    todo.push_back(i);
+            }
+        }
+        // Multi-row INSERTs in a few fixed sizes: one statement (and on PostgreSQL one round
+        // trip) per chunk, and at most four distinct statements in the prepared cache.
+        std::size_t next = 0;
+        while (next < todo.size()) {
+            std::size_t n = 1;
+            for (const std::size_t size : {64, 16, 4}) {
+                if (todo.size() - next >= size) {
+                    n = size;
+                    break;
+                }
+            }
+            sql_params params;
+            params.reserve(n * 5);
+            for (std::size_t j = 0; j < n; ++j) {
+                const auto& item = items[todo[next + j]];
+                params.insert(params.end(),
+                              {item.key, item.source, format_db_time(item.received_at), item.kind,
+                               item.payload});
+            }
+            const auto r = c_.exec(inbox_insert_sql(n), params);
+            std::unordered_set<std::string> stored;
+            for (const auto& row : r.rows)
+                stored.insert(text_of(row.at(0)));
+            for (std::size_t j = 0; j < n; ++j) {
+                const std::size_t i = todo[next + j];
+                fresh[i] = stored.count(items[i].key) > 0;
+            }
+            next += n;
         }
         return fresh;
     }
@@ -599,8 +663,10 @@ constexpr const char* migration_lock_key = "727172";
 
 class sql_store final : public store {
   public:
-    sql_store(connection_factory factory, std::unique_ptr<sql_connection> first, int pool_size)
-        : factory_(std::move(factory)),
+    sql_store(connection_factory factory, std::unique_ptr<sql_connection> first, int pool_size,
+              std::unique_ptr<sql_housekeeper> upkeep)
+        : upkeep_(std::move(upkeep)),
+          factory_(std::move(factory)),
           dialect_(first->dialect()),
           pool_size_(std::max(1, pool_size)) {
         idle_.push_back(std::move(first));
@@ -712,14 +778,24 @@ class sql_store final : public store {
         std::unique_ptr<sql_connection> conn_;
     };
 
+    /// First come, first served: a thread that just released a connection and asks again queues
+    /// behind the waiters, so the acknowledging inbox writer is never starved by a busy worker.
     std::unique_ptr<sql_connection> acquire() {
         std::unique_lock lock(mutex_);
-        const bool ready = available_.wait_for(
-            lock, checkout_timeout, [&] { return !idle_.empty() || open_ < pool_size_; });
+        const std::uint64_t ticket = next_ticket_++;
+        waiting_.push_back(ticket);
+        const bool ready = available_.wait_for(lock, checkout_timeout, [&] {
+            return waiting_.front() == ticket && (!idle_.empty() || open_ < pool_size_);
+        });
         if (!ready) {
+            waiting_.erase(std::find(waiting_.begin(), waiting_.end(), ticket));
+            available_.notify_all();
             throw store_error("no database connection became free within 30 s (all " +
                               std::to_string(pool_size_) + " busy)");
         }
+        waiting_.pop_front();
+        // With more than one connection the next in line may be able to go too.
+        available_.notify_all();
         if (!idle_.empty()) {
             auto c = std::move(idle_.back());
             idle_.pop_back();
@@ -732,7 +808,7 @@ class sql_store final : public store {
         } catch (...) {
             lock.lock();
             --open_;
-            available_.notify_one();
+            available_.notify_all();
             throw;
         }
     }
@@ -746,7 +822,7 @@ class sql_store final : public store {
         } else {
             --open_;  // dropped here; a later acquire opens a fresh one
         }
-        available_.notify_one();
+        available_.notify_all();
     }
 
     /// Runs `body` in a transaction on a pooled connection, retrying transient failures.
@@ -782,20 +858,25 @@ class sql_store final : public store {
         std::this_thread::sleep_for(std::chrono::milliseconds(base_ms + jitter(rng)));
     }
 
+    std::unique_ptr<sql_housekeeper> upkeep_;  // first: outlives the connections
     connection_factory factory_;
     const sql_dialect dialect_;
     const int pool_size_;
     std::mutex mutex_;
     std::condition_variable available_;
     std::vector<std::unique_ptr<sql_connection>> idle_;
-    int open_ = 0;  // connections that exist: idle plus leased
+    int open_ = 0;                       // connections that exist: idle plus leased
+    std::deque<std::uint64_t> waiting_;  // tickets of threads waiting for a connection, in order
+    std::uint64_t next_ticket_ = 0;
 };
 
 }  // namespace
 
 std::unique_ptr<store> make_sql_store(connection_factory factory,
-                                      std::unique_ptr<sql_connection> first, int pool_size) {
-    return std::make_unique<sql_store>(std::move(factory), std::move(first), pool_size);
+                                      std::unique_ptr<sql_connection> first, int pool_size,
+                                      std::unique_ptr<sql_housekeeper> upkeep) {
+    return std::make_unique<sql_store>(std::move(factory), std::move(first), pool_size,
+                                       std::move(upkeep));
 }
 
 std::string format_db_time(time_point t) {

@@ -76,22 +76,25 @@ void replace_all(std::string& text, const std::string& needle, const std::string
     }
 }
 
-std::unique_ptr<store> open_sqlite(const std::string& url, std::string path, int pool_size) {
+std::unique_ptr<store> open_sqlite(const std::string& url, std::string path) {
     if (path.empty()) {
         throw store_error("database URL " + url + " names no SQLite file (use sqlite:PATH)");
     }
-    connection_factory factory;
-    if (path == ":memory:") {
-        // Every connection to ":memory:" is a separate empty database, so the store keeps its
-        // single connection for its whole life.
-        pool_size = 1;
-        factory = [] { return connect_sqlite(":memory:", false); };
-    } else {
-        factory = [path] { return connect_sqlite(path, false); };
-    }
+    // One connection, whatever the configured pool size: every transaction takes SQLite's single
+    // write lock (BEGIN IMMEDIATE) anyway, so more connections add no concurrency. They would
+    // cost: each commit by one connection empties the others' page caches, and contenders wait
+    // in SQLite's sleep-and-poll busy handler (milliseconds) instead of the store's queue.
+    // (":memory:" needs it too: every connection to it is a separate empty database.)
     try {
-        auto first = factory();
-        return make_sql_store(std::move(factory), std::move(first), pool_size);
+        if (path == ":memory:") {
+            auto factory = [] { return connect_sqlite(":memory:", false); };
+            auto first = factory();
+            return make_sql_store(std::move(factory), std::move(first), 1);
+        }
+        auto factory = [path] { return connect_sqlite(path, false, false); };
+        auto first = factory();  // creates the file and switches it to WAL
+        auto checkpointer = start_sqlite_checkpointer(path);
+        return make_sql_store(std::move(factory), std::move(first), 1, std::move(checkpointer));
     } catch (const sql_error& e) {
         throw store_error(e.what());
     }
@@ -114,7 +117,7 @@ std::unique_ptr<store> open_store(const std::string& url, int pool_size) {
         std::string path = url.substr(7);
         if (starts_with(path, "//"))
             path = path.substr(2);
-        return open_sqlite(url, path, pool_size);
+        return open_sqlite(url, path);  // always one connection, see there
     }
     if (starts_with(url, "postgres://") || starts_with(url, "postgresql://")) {
         return open_postgres(url, pool_size);

@@ -79,7 +79,7 @@ struct inbox_item {
     std::string kind;     // what the payload is, for the worker: "slash_command", "event", ...
     std::string payload;  // the request as received (already verified)
     domain::time_point received_at;
-    int attempts = 0;     // how often a worker claimed it
+    int attempts = 0;  // how often a worker claimed it
 };
 
 struct incident_filter {
@@ -177,7 +177,8 @@ class store {
 };
 
 /// Opens the database named by `url`: "sqlite:PATH" (":memory:" allowed), "sqlite://PATH",
-/// "postgres://..." or "postgresql://...". `pool_size` connections at most.
+/// "postgres://..." or "postgresql://...". PostgreSQL gets `pool_size` connections at most; SQLite
+/// always one (its write lock serializes every transaction anyway).
 /// Throws store_error with a one-line, password-free reason.
 std::unique_ptr<store> open_store(const std::string& url, int pool_size = 4);
 

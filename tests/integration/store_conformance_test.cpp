@@ -391,6 +391,70 @@ TEST_CASE("an enqueued request is stored once and claimed by one worker at a tim
     });
 }
 
+TEST_CASE("a batch of 150 requests is stored in one go with duplicates told apart", "[store]") {
+    EACH_BACKEND(t);
+    const auto item = [](int n, int dt) {
+        return ws::inbox_item{"K" + std::to_string(n),
+                              "slack_http",
+                              "slash_command",
+                              "text=status " + std::to_string(n),
+                              t0 + std::chrono::seconds(dt),
+                              0};
+    };
+    t->db().transact([&](ws::store_tx& tx) { tx.inbox_enqueue({item(7, 0), item(140, 1)}); });
+    // 150 items: K0..K144 in order, K7 and K140 already stored, K3 and K99 again at the end.
+    std::vector<ws::inbox_item> batch;
+    std::vector<bool> expected;
+    for (int n = 0; n < 145; ++n) {
+        batch.push_back(item(n, 10 + n));
+        expected.push_back(n != 7 && n != 140);
+    }
+    for (const int n : {3, 99, 3, 145, 146}) {
+        batch.push_back(item(n, 200));
+        expected.push_back(n >= 145);
+    }
+    std::vector<bool> fresh;
+    t->db().transact([&](ws::store_tx& tx) { fresh = tx.inbox_enqueue(batch); });
+    CHECK(fresh == expected);
+    std::vector<ws::inbox_item> claimed;
+    t->db().transact([&](ws::store_tx& tx) {
+        CHECK(tx.pending_inbox_count() == 147);
+        claimed = tx.claim_inbox(t0 + 1h, 30s, 500);
+    });
+    REQUIRE(claimed.size() == 147);
+    CHECK(claimed[0].key == "K7");  // received first
+    CHECK(claimed[1].key == "K140");
+    CHECK(claimed[2].key == "K0");
+    CHECK(claimed[2].payload == "text=status 0");
+    CHECK(claimed.back().key == "K146");
+}
+
+TEST_CASE("SQLite's write-ahead log is copied into the database file in the background",
+          "[store]") {
+    auto t = test_db::open("sqlite");
+    const std::string file = t->url().substr(std::string("sqlite:").size());
+    const auto size_before = std::filesystem::file_size(file);
+    // About 2 MB of requests. Commits never checkpoint themselves (that would stall them for
+    // milliseconds); the store's checkpointer copies the log into the file shortly after.
+    const std::string payload(2000, 'x');
+    for (int b = 0; b < 10; ++b) {
+        std::vector<ws::inbox_item> batch;
+        for (int i = 0; i < 100; ++i) {
+            batch.push_back(
+                {"W" + std::to_string(b * 100 + i), "slack_http", "event", payload, t0, 0});
+        }
+        t->db().transact([&](ws::store_tx& tx) { tx.inbox_enqueue(batch); });
+    }
+    bool copied = false;
+    for (int i = 0; i < 400 && !copied; ++i) {  // the checkpointer runs every 250 ms
+        copied = std::filesystem::file_size(file) >= size_before + 1'500'000;
+        if (!copied)
+            std::this_thread::sleep_for(25ms);
+    }
+    CAPTURE(size_before, std::filesystem::file_size(file), std::filesystem::file_size(file + "-wal"));
+    CHECK(copied);
+}
+
 TEST_CASE("of parallel claims of one pending request exactly one applies it", "[store]") {
     EACH_BACKEND(t);
     t->db().transact([&](ws::store_tx& tx) {
