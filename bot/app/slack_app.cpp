@@ -184,6 +184,8 @@ void slack_app::stop() {
     if (p.socket) p.socket->stop();
     if (p.server) p.server->stop(5s);
     if (p.inbox) p.inbox->stop();
+    // What follows may be sitting in a Slack back-off or pacing wait; end those waits now.
+    if (p.api) p.api->cancel();
     if (p.slack_calls) p.slack_calls->stop();
     if (p.inbox_loop) p.inbox_loop->stop();
     if (p.dispatcher) p.dispatcher->cancel();

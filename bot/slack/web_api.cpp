@@ -196,7 +196,6 @@ web_api::web_api(web_api_options options, const domain::clock& clock)
     http_options.verify_peer = options_.verify_tls;
     http_options.user_agent = "warroom/" WARROOM_VERSION;
     http_ = std::make_unique<http_client>(http_options);
-    sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
 web_api::~web_api() = default;
@@ -211,15 +210,32 @@ void web_api::seed_jitter(unsigned seed) {
     rng_.seed(seed);
 }
 
-void web_api::wait(std::chrono::milliseconds d) {
-    if (d <= std::chrono::milliseconds::zero())
-        return;
-    sleep_fn sleep;
+void web_api::cancel() {
     {
         std::lock_guard lock(mutex_);
-        sleep = sleep_;
+        cancelled_ = true;
     }
-    sleep(d);
+    cancel_cv_.notify_all();
+}
+
+void web_api::throw_if_cancelled() {
+    std::lock_guard lock(mutex_);
+    if (cancelled_)
+        throw slack_api_error("cancelled", "slack: the bot is shutting down", true);
+}
+
+void web_api::wait(std::chrono::milliseconds d) {
+    if (d > std::chrono::milliseconds::zero()) {
+        std::unique_lock lock(mutex_);
+        if (sleep_) {
+            auto sleep = sleep_;
+            lock.unlock();
+            sleep(d);
+        } else {
+            cancel_cv_.wait_for(lock, d, [this] { return cancelled_; });
+        }
+    }
+    throw_if_cancelled();
 }
 
 std::chrono::milliseconds web_api::backoff(int attempt) {
@@ -340,6 +356,7 @@ api_response web_api::call_impl(std::string_view token, std::string_view method,
         const bool can_retry = attempt < options_.max_retries;
         pace(spec, object_args);
 
+        throw_if_cancelled();
         http_response res;
         try {
             res = http_->post(url, headers, body, content_type);
@@ -459,6 +476,7 @@ void web_api::post_raw(const std::string& url, std::string_view body, std::strin
     // The URL is never logged or put in errors: it is the credential.
     for (int attempt = 0;; ++attempt) {
         const bool can_retry = attempt < options_.max_retries;
+        throw_if_cancelled();
         http_response res;
         try {
             res = http_->post(url, {}, body, content_type);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -109,8 +110,13 @@ class web_api {
     /// or used up; Slack's body strings for those are UNCONFIRMED, so only the status counts).
     void post_response_url(const std::string& response_url, const nlohmann::json& payload);
 
-    /// Replaces how the client waits (tests record instead of sleeping). Default: sleep_for.
+    /// Replaces how the client waits (tests record instead of sleeping). Default: a wait that
+    /// cancel() cuts short.
     void set_sleep(sleep_fn sleep);
+    /// Shutdown: waits in progress (back-off, pacing, Retry-After) end now and every call from
+    /// here on fails with slack_api_error{"cancelled"} (retryable), so a stopping bot does not sit
+    /// out a five-minute back-off. A request already on the wire still runs to its timeout.
+    void cancel();
     /// Seeds the back-off jitter (tests).
     void seed_jitter(unsigned seed);
 
@@ -135,15 +141,19 @@ class web_api {
     void pace(const method_spec& spec, const nlohmann::json& args);
     std::chrono::milliseconds reserve(const std::string& key, double capacity, double per_second);
     void pause_method(std::string_view method, std::chrono::seconds for_how_long);
+    /// Waits `d`, then throws if cancelled (also when cancelled during the wait).
     void wait(std::chrono::milliseconds d);
+    void throw_if_cancelled();
     void post_raw(const std::string& url, std::string_view body, std::string_view content_type,
                   const std::string& what, const std::string& failure_code);
 
     web_api_options options_;
     const domain::clock& clock_;
     std::unique_ptr<http_client> http_;
-    sleep_fn sleep_;
-    std::mutex mutex_;  // guards buckets_, paused_until_, rng_, sleep_
+    sleep_fn sleep_;    // empty: the cancellable wait
+    std::mutex mutex_;  // guards buckets_, paused_until_, rng_, sleep_, cancelled_
+    std::condition_variable cancel_cv_;
+    bool cancelled_ = false;
     std::unordered_map<std::string, bucket> buckets_;
     std::unordered_map<std::string, domain::time_point> paused_until_;
     std::mt19937 rng_;

@@ -425,6 +425,42 @@ TEST_CASE("A Retry-After beyond the maximum wait fails fast with the hint for th
     CHECK(h.recorded_sleeps().empty());
 }
 
+TEST_CASE("Cancelling the client ends a long back-off at once and refuses further calls",
+          "[slack][web_api]") {
+    harness h([](slack::web_api_options& o) {
+        o.backoff_base = std::chrono::minutes(10);  // a wait no test could sit out
+        o.backoff_cap = std::chrono::minutes(10);
+    });
+    h.api->set_sleep({});  // the real, cancellable wait
+    h.server.on("conversations.setTopic", [&](const recorded&) {
+        return reply{503, "upstream down", {}, 0ms};
+    });
+
+    std::string code;
+    std::thread caller([&] {
+        try {
+            h.chat->set_topic("C123ABC", "SEV2: checkout down");
+        } catch (const chat::chat_error& e) {
+            code = e.code();
+        }
+    });
+    while (h.server.requests("conversations.setTopic").empty())
+        std::this_thread::sleep_for(5ms);
+    h.api->cancel();  // as slack_app::stop does on SIGTERM
+    caller.join();
+
+    CHECK(code == "cancelled");
+    CHECK(h.server.requests("conversations.setTopic").size() == 1);
+    try {
+        h.chat->set_topic("C123ABC", "again");
+        FAIL("a call after cancel() must fail");
+    } catch (const chat::chat_error& e) {
+        CHECK(e.code() == "cancelled");
+        CHECK(e.retryable());  // the outbox keeps the message for the next start
+    }
+    CHECK(h.server.requests("conversations.setTopic").size() == 1);
+}
+
 TEST_CASE("A burst of 5xx is retried with exponential back-off and then succeeds",
           "[slack][web_api]") {
     harness h;
