@@ -1,7 +1,8 @@
 // loadgen: an HTTP/1.1 keep-alive load generator for the bot's endpoints.
 //
 //   loadgen [--connections C] [--duration 10s] [--rate R] [--slack-signed SECRET]
-//           [--body TEXT] [--content-type TYPE] [--timeout 5s] http://host:port/path
+//           [--response-url URL] [--body TEXT] [--content-type TYPE] [--timeout 5s]
+//           http://host:port/path
 //   loadgen --serve 127.0.0.1:18080 [--threads 2] [--duration 60s]   trivial 200 server
 //   loadgen --self-test                                              smoke test, exit 0/1
 //
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -137,15 +139,34 @@ std::string random_tag() {
     return hex(reinterpret_cast<const unsigned char*>(&v), sizeof v);
 }
 
+std::string percent_encode(std::string_view text) {
+    static const char* hex_digits = "0123456789ABCDEF";
+    std::string out;
+    for (const unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out += '%';
+            out += hex_digits[c >> 4];
+            out += hex_digits[c & 15];
+        }
+    }
+    return out;
+}
+
 /// Distinct, signed slash commands, as Slack sends them (form-encoded, fresh trigger_id each).
-request_template slack_signed_template(std::string secret) {
-    return [secret = std::move(secret), tag = random_tag()](std::uint64_t sequence,
-                                                            request_parts& out) {
+/// `response_url` is where the bot's replies go (each request gets its own URL under it).
+request_template slack_signed_template(std::string secret, std::string response_url =
+                                                               "https://hooks.slack.com/"
+                                                               "commands/T1/1") {
+    const std::string encoded_url = percent_encode(response_url + "/");
+    return [secret = std::move(secret), encoded_url, tag = random_tag()](std::uint64_t sequence,
+                                                                         request_parts& out) {
         const auto ts = std::to_string(std::time(nullptr));
+        const std::string id = std::to_string(sequence) + "." + tag;
         out.content_type = "application/x-www-form-urlencoded";
-        out.body = "command=%2Fincident&text=list&user_id=U1&channel_id=C1&trigger_id=" +
-                   std::to_string(sequence) + "." + tag +
-                   "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2F" + tag;
+        out.body = "command=%2Fincident&text=list&user_id=U1&channel_id=C1&trigger_id=" + id +
+                   "&response_url=" + encoded_url + id;
         out.headers.emplace_back("X-Slack-Request-Timestamp", ts);
         out.headers.emplace_back("X-Slack-Signature", slack_signature(secret, ts, out.body));
     };
@@ -566,7 +587,8 @@ int self_test() {
 void usage() {
     std::puts(
         "usage: loadgen [--connections C] [--duration 10s] [--rate R] [--slack-signed SECRET]\n"
-        "               [--body TEXT] [--content-type TYPE] [--timeout 5s] http://host:port/path\n"
+        "               [--response-url URL] [--body TEXT] [--content-type TYPE] [--timeout 5s] "
+        "http://host:port/path\n"
         "       loadgen --serve HOST:PORT [--threads N] [--duration D]\n"
         "       loadgen --self-test");
 }
@@ -582,6 +604,7 @@ int main(int argc, char** argv) {
         std::string body = "ping";
         std::string content_type = "text/plain";
         std::optional<std::string> secret;
+        std::optional<std::string> response_url;
         int threads = 2;
         std::string url;
         for (int i = 1; i < argc; ++i) {
@@ -608,6 +631,8 @@ int main(int argc, char** argv) {
                 config.request_timeout = parse_duration(value());
             } else if (arg == "--slack-signed") {
                 secret = value();
+            } else if (arg == "--response-url") {
+                response_url = value();
             } else if (arg == "--body") {
                 body = value();
             } else if (arg == "--content-type") {
@@ -634,8 +659,12 @@ int main(int argc, char** argv) {
             throw std::invalid_argument("--connections must be at least 1");
         config.duration = duration.value_or(10s);
         config.label = secret ? "slack-signed" : "constant";
-        config.make_request = secret ? slack_signed_template(*secret)
-                                     : constant_template(std::move(body), std::move(content_type));
+        if (secret) {
+            config.make_request = response_url ? slack_signed_template(*secret, *response_url)
+                                               : slack_signed_template(*secret);
+        } else {
+            config.make_request = constant_template(std::move(body), std::move(content_type));
+        }
         auto result = load_run(config).run();
         print_summary(config, result);
         return 0;

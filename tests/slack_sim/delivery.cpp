@@ -937,6 +937,11 @@ void simulator::impl::apply_response(const delivery& d, const json& response,
 
 http_reply simulator::impl::handle_response_url(const std::string& id, const http_request& req) {
     auto it = ws.response_urls.find(id);
+    if (req.method() == http::verb::post && it == ws.response_urls.end() &&
+        opt.sink_unknown_response_urls) {
+        ++ws.sunk_response_posts;
+        return http_reply::text("ok");
+    }
     if (req.method() != http::verb::post || it == ws.response_urls.end()) {
         return http_reply::text("invalid_url", 404);
     }

@@ -25,6 +25,7 @@ void usage(std::ostream& out) {
            "  --app-token T            default xapp-sim\n"
            "  --signing-secret S       default sim-secret\n"
            "  --no-rate-limits         accept every call\n"
+           "  --sink-response-urls     answer 200 to response_urls it never issued (benchmarks)\n"
            "  --rate-limit-scale X     multiply rate-limit windows (0.01: a minute is 0.6 s)\n"
            "  --retry-scale X          multiply the Events API retry schedule\n"
            "  --echo-bot-actions       also deliver events for what the bot itself does\n"
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
                 opt.signing_secret = value();
             } else if (a == "--no-rate-limits") {
                 opt.enforce_rate_limits = false;
+            } else if (a == "--sink-response-urls") {
+                opt.sink_unknown_response_urls = true;
             } else if (a == "--rate-limit-scale") {
                 opt.rate_limit_scale = std::stod(value());
             } else if (a == "--retry-scale") {

@@ -23,6 +23,9 @@ struct sim_options {
     /// missing answers `missing_scope`. Empty = the default bot scope set.
     std::vector<std::string> scopes;
     bool enforce_rate_limits = true;
+    /// Benchmarks: answer 200 to POSTs on /response/<id> for ids the simulator never issued
+    /// (load generators make up their own), counting them instead of keeping each reply.
+    bool sink_unknown_response_urls = false;
     /// Multiplies every rate-limit window (0.01: a minute becomes 0.6 s).
     double rate_limit_scale = 1.0;
     /// chat.postMessage: 1 per second per channel after this many back-to-back messages.

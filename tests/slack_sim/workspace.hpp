@@ -177,6 +177,7 @@ class workspace {
     std::map<std::string, file_record> files;
     std::map<std::string, trigger_record> triggers;
     std::map<std::string, response_url_record> response_urls;
+    std::uint64_t sunk_response_posts = 0;              // see options::sink_unknown_response_urls
     std::map<std::string, std::string> socket_tickets;  ///< ticket -> "" (unused)
     /// What the bot answered to url_verification / deliveries, for read-back.
     nlohmann::json deliveries = nlohmann::json::array();
