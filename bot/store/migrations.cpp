@@ -130,6 +130,10 @@ ALTER TABLE inbox ADD COLUMN lease_until TEXT NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX inbox_pending ON inbox (lease_until, received_at) WHERE status = 'pending';
 )sql"},
+    {4, "outbox lanes and leases", R"sql(
+ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN lease_until TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 const std::vector<migration> postgres_migrations = {
@@ -253,6 +257,10 @@ ALTER TABLE inbox ADD COLUMN status TEXT NOT NULL DEFAULT 'applied';
 ALTER TABLE inbox ADD COLUMN lease_until TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX inbox_pending ON inbox (lease_until, received_at) WHERE status = 'pending';
+)sql"},
+    {4, "outbox lanes and leases", R"sql(
+ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN lease_until TEXT COLLATE "C" NOT NULL DEFAULT '';
 )sql"},
 };
 
