@@ -471,3 +471,50 @@ TEST_CASE("with several delivery threads each channel's messages keep their orde
     CHECK(contains(in_room.back(), "Resolved"));
     CHECK(f.pending() == 0);
 }
+
+TEST_CASE("a cancelled dispatcher stops after the call in hand and leaves the rest claimable",
+          "[integration][service][outbox]") {
+    service_fixture f;
+    // Cancels from inside the first platform call, as a shutdown arriving mid-batch would.
+    struct cancelling_chat final : warroom::chat::chat_platform {
+        warroom::testing::recording_chat& inner;
+        warroom::service::outbox_dispatcher* dispatcher = nullptr;
+        explicit cancelling_chat(warroom::testing::recording_chat& r) : inner(r) {}
+        warroom::chat::channel_info create_channel(const std::string& name, bool priv) override {
+            dispatcher->cancel();
+            return inner.create_channel(name, priv);
+        }
+        void set_topic(const std::string& c, const std::string& t) override {
+            inner.set_topic(c, t);
+        }
+        void invite(const std::string& c, const std::vector<std::string>& u) override {
+            inner.invite(c, u);
+        }
+        std::string post_message(const std::string& c, const warroom::chat::message& m) override {
+            return inner.post_message(c, m);
+        }
+        void update_message(const std::string& c, const std::string& ts,
+                            const warroom::chat::message& m) override {
+            inner.update_message(c, ts, m);
+        }
+        void pin(const std::string& c, const std::string& ts) override { inner.pin(c, ts); }
+        void post_ephemeral(const std::string& c, const std::string& u,
+                            const std::string& t) override {
+            inner.post_ephemeral(c, u, t);
+        }
+        std::optional<warroom::chat::user_info> lookup_user(const std::string& u) override {
+            return inner.lookup_user(u);
+        }
+    } cancelling(f.chat);
+    warroom::service::outbox_options options;
+    options.threads = 4;
+    f.use_dispatcher(cancelling, options);
+    cancelling.dispatcher = f.dispatcher.get();
+    REQUIRE(f.run("create SEV2 \"shutting down\"", "general").ok);
+    CHECK(f.chat.calls.size() == 1);  // the create in hand finished, nothing else started
+    CHECK(f.pending() == 5);
+    // No lease is left behind: the next start delivers the rest at once.
+    f.use_dispatcher(f.chat, options);
+    CHECK(f.deliver() == 5);
+    CHECK(f.pending() == 0);
+}
