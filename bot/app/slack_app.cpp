@@ -92,7 +92,10 @@ void slack_app::start() {
     }
     spdlog::info("connected to Slack team {} as {}", p.auth.team, p.auth.user_id);
 
-    p.dispatcher = std::make_unique<service::outbox_dispatcher>(*rt_.db, *p.chat, *rt_.clock);
+    service::outbox_options outbox;
+    outbox.threads = cfg.slack_outbox_threads;
+    p.dispatcher =
+        std::make_unique<service::outbox_dispatcher>(*rt_.db, *p.chat, *rt_.clock, outbox);
     p.outbox_loop = std::make_unique<service::background_loop>(
         "outbox", [&p] { return p.dispatcher->run_once(); }, 1s);
     p.apply = std::make_unique<slack::applier>(*rt_.service, rt_.registry, p.chat.get(),

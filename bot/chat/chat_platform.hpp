@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -40,6 +42,9 @@ struct message {
     /// status, commander, channel_id, channel_name, is_private, acknowledged}}. Platforms with
     /// rich messages draw it (Slack: Block Kit with buttons); others show `text`.
     nlohmann::json card;
+    /// The outbox row that sends it (0: none). Platforms that can store it with the message
+    /// (Slack: message metadata) let find_posted recognise the message after a lost answer.
+    std::int64_t outbox_id = 0;
 };
 
 struct channel_info {
@@ -72,6 +77,15 @@ class chat_platform {
     virtual void post_ephemeral(const std::string& channel, const std::string& user,
                                 const std::string& text) = 0;
     virtual std::optional<user_info> lookup_user(const std::string& user) = 0;
+
+    /// The ts of a message that post_message sent for outbox row `outbox_id` into `channel`
+    /// (posted at `since` or later), or nullopt when there is none. The default never finds one:
+    /// platforms that cannot look messages up repeat the post.
+    virtual std::optional<std::string> find_posted(
+        const std::string& /*channel*/, std::int64_t /*outbox_id*/,
+        std::chrono::system_clock::time_point /*since*/) {
+        return std::nullopt;
+    }
 
     /// Answers the person who ran a command, visible only to them. `target` is what the inbound
     /// request carried: {"channel", "user"} and, from Slack, "response_url". The default posts

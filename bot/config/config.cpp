@@ -262,7 +262,8 @@ class yaml_reader {
                            {{"bot_token", str(cfg.slack_bot_token, true)},
                             {"signing_secret", str(cfg.slack_signing_secret, true)},
                             {"app_token", str(cfg.slack_app_token, true)},
-                            {"api_url", str(cfg.slack_api_url)}});
+                            {"api_url", str(cfg.slack_api_url)},
+                            {"outbox_threads", integer(cfg.slack_outbox_threads)}});
               }},
              {"database",
               [&](const YAML::Node& n, const std::string& p) {
@@ -563,6 +564,10 @@ std::vector<std::string> validate(const config& cfg) {
             "database.url (DATABASE_URL): sqlite: needs a file path, e.g. "
             "sqlite:./warroom.db");
     }
+    if (cfg.slack_outbox_threads < 1 || cfg.slack_outbox_threads > 32) {
+        problems.push_back("slack.outbox_threads: " + std::to_string(cfg.slack_outbox_threads) +
+                           " is out of range (expected 1..32)");
+    }
     if (cfg.database_pool_size < 1 || cfg.database_pool_size > 64) {
         problems.push_back("database.pool_size: " + std::to_string(cfg.database_pool_size) +
                            " is out of range (expected 1..64)");
@@ -669,7 +674,8 @@ std::string describe(const config& cfg) {
         << "  bot_token: " << masked(cfg.slack_bot_token) << "\n"
         << "  signing_secret: " << masked(cfg.slack_signing_secret) << "\n"
         << "  app_token: " << masked(cfg.slack_app_token) << "\n"
-        << "  api_url: " << quote(cfg.slack_api_url) << "\n";
+        << "  api_url: " << quote(cfg.slack_api_url) << "\n"
+        << "  outbox_threads: " << cfg.slack_outbox_threads << "\n";
     out << "database:\n"
         << "  url: " << quote(mask_url_password(cfg.database_url)) << "\n"
         << "  pool_size: " << cfg.database_pool_size << "\n";

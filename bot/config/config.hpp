@@ -36,6 +36,7 @@ struct config {
     std::string slack_signing_secret;
     std::string slack_app_token;
     std::string slack_api_url = "https://slack.com/api/";
+    int slack_outbox_threads = 4;  // concurrent Slack calls delivering the outbox
 
     std::string database_url = "sqlite:./warroom.db";
     int database_pool_size = 4;

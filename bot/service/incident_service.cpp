@@ -87,8 +87,10 @@ struct incident_service::tx_context {
     void post(const std::string& channel, const std::string& text, const std::string& ref = {},
               const std::string& card = {}) {
         json p{{"channel", channel}, {"text", text}};
-        if (!ref.empty()) p["ref"] = ref;
-        if (!card.empty()) p["card"] = card;
+        if (!ref.empty())
+            p["ref"] = ref;
+        if (!card.empty())
+            p["card"] = card;
         send("post", std::move(p));
     }
 
@@ -127,11 +129,15 @@ struct incident_service::tx_context {
         if (inc.is_ticket())
             return;
         send("set_topic", {{"channel", war_room}, {"topic", domain::make_topic(inc)}});
+        // "channel" names where the ref was posted, which puts the edit in that channel's
+        // lane, behind the post (see store::outbox_lane).
         send("update", {{"ref", "card"},
+                        {"channel", war_room},
                         {"card", "war_room"},
                         {"text", templates.render("initial", data())}});
         if (public_incident()) {
             send("update", {{"ref", "announce"},
+                            {"channel", cfg.announce_channel},
                             {"card", "announce"},
                             {"text", templates.render("announce", data())}});
         }
@@ -149,7 +155,7 @@ struct incident_service::tx_context {
         }
         send("invite", {{"channel", war_room}, {"users", users}});
         post(war_room, templates.render("initial", data()), "card", "war_room");
-        send("pin", {{"ref", "card"}});
+        send("pin", {{"ref", "card"}, {"channel", war_room}});
         if (public_incident()) {
             post(cfg.announce_channel, templates.render("announce", data()), "announce",
                  "announce");
@@ -345,12 +351,16 @@ command_result incident_service::post_update(const command_context& ctx, const s
         const std::string body = domain::trim(text);
         if (body.empty())
             throw user_error("expected the update text: /incident update \"what changed\"");
-        if (domain::is_open(t.inc.status) && !t.inc.acknowledged_at)
+        const bool acknowledges = domain::is_open(t.inc.status) && !t.inc.acknowledged_at;
+        if (acknowledges)
             t.inc.acknowledged_at = t.now;
         t.event(event_kind::update_posted, body);
         json d = t.data();
         d["text"] = body;
         t.announce_in_room(t.templates.render("update", d));
+        // The first update acknowledges: redraw the cards so their Acknowledge button goes.
+        if (acknowledges)
+            t.refresh_cards();
         return std::string("Update posted");
     });
 }
@@ -673,8 +683,8 @@ command_result incident_service::acknowledge(const command_context& ctx) {
         t.inc.acknowledged_at = t.now;
         const auto took =
             std::chrono::duration_cast<std::chrono::seconds>(t.now - t.inc.declared_at);
-        const std::string line = "Acknowledged by " + at(t.ctx.actor) + " after " +
-                                 domain::format_duration(took);
+        const std::string line =
+            "Acknowledged by " + at(t.ctx.actor) + " after " + domain::format_duration(took);
         t.event(event_kind::note, line, {{"acknowledged", true}});
         t.announce_in_room("*" + t.inc.id + "* " + line);
         // The cards show an Acknowledge button until the incident is acknowledged: redraw them,
@@ -696,7 +706,8 @@ command_result incident_service::record_pin(const command_context& ctx, const pi
 command_result incident_service::add_participant(const command_context& ctx,
                                                  const std::string& user) {
     return on_incident(ctx, [&](tx_context& t) {
-        if (!t.inc.add_participant(user)) return std::string("already a participant");
+        if (!t.inc.add_participant(user))
+            return std::string("already a participant");
         t.event(event_kind::participant_joined, at(user) + " joined the war room",
                 {{"user", user}});
         return at(user) + " is now a participant";

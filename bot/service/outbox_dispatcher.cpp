@@ -1,7 +1,13 @@
 #include "bot/service/outbox_dispatcher.hpp"
 
 #include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
 
 namespace warroom::service {
 
@@ -23,9 +29,26 @@ std::string numbered_name(const std::string& base, int n) {
 }
 }  // namespace
 
+/// One claimed batch: which rows wait for which, and what the delivery threads share.
+struct outbox_dispatcher::round {
+    struct task {
+        store::outbox_row row;
+        std::vector<std::size_t> dependents;  // rows that follow this one
+        int waiting = 0;                      // rows this one follows, not yet delivered
+        bool taken = false;
+    };
+    std::vector<task> tasks;      // in id order
+    std::set<std::size_t> ready;  // lowest first, so one thread delivers in id order
+    int running = 0;
+    int delivered = 0;
+    domain::time_point start_by;
+    std::mutex mutex;
+    std::condition_variable changed;
+};
+
 outbox_dispatcher::outbox_dispatcher(store::store& db, chat::chat_platform& chat,
-                                     const domain::clock& clock)
-    : db_(db), chat_(chat), clock_(clock) {}
+                                     const domain::clock& clock, outbox_options options)
+    : db_(db), chat_(chat), clock_(clock), options_(options) {}
 
 std::chrono::seconds outbox_dispatcher::backoff(int attempts) {
     const int capped = std::clamp(attempts, 0, 9);
@@ -33,59 +56,143 @@ std::chrono::seconds outbox_dispatcher::backoff(int attempts) {
 }
 
 int outbox_dispatcher::run_once(int batch) {
+    if (cancelled_.load())
+        return 0;
     std::vector<store::outbox_row> rows;
-    db_.transact([&](store::store_tx& tx) { rows = tx.due_outbox(clock_.now(), batch); });
-    int delivered = 0;
-    std::vector<std::string> blocked;  // incidents whose earlier message failed this round
-    for (const auto& row : rows) {
-        if (cancelled_.load()) break;
-        const auto& incident = row.message.incident_id;
-        if (!incident.empty() &&
-            std::find(blocked.begin(), blocked.end(), incident) != blocked.end()) {
+    const auto claimed_at = clock_.now();
+    db_.transact(
+        [&](store::store_tx& tx) { rows = tx.claim_outbox(claimed_at, options_.lease, batch); });
+    if (rows.empty())
+        return 0;
+
+    round r;
+    r.start_by = claimed_at + options_.start_window;
+    r.tasks.resize(rows.size());
+    std::map<std::string, std::vector<std::size_t>> earlier;  // per incident, in id order
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        r.tasks[i].row = std::move(rows[i]);
+        const auto& row = r.tasks[i].row;
+        if (!row.message.incident_id.empty()) {
+            auto& seen = earlier[row.message.incident_id];
+            for (const std::size_t j : seen) {
+                const auto& lane = r.tasks[j].row.lane;
+                // "" is a barrier: it follows everything before it and precedes everything after.
+                if (lane.empty() || row.lane.empty() || lane == row.lane) {
+                    r.tasks[j].dependents.push_back(i);
+                    ++r.tasks[i].waiting;
+                }
+            }
+            seen.push_back(i);
+        }
+        if (r.tasks[i].waiting == 0)
+            r.ready.insert(i);
+    }
+
+    const int threads =
+        static_cast<int>(std::min<std::size_t>(std::max(options_.threads, 1), r.tasks.size()));
+    std::vector<std::thread> helpers;
+    helpers.reserve(static_cast<std::size_t>(threads - 1));
+    for (int t = 1; t < threads; ++t)
+        helpers.emplace_back([this, &r] { work(r); });
+    work(r);
+    for (auto& t : helpers)
+        t.join();
+
+    // Rows not tried this round (their lane is held by a failure, or we were cancelled) go
+    // back at once rather than when the lease runs out.
+    std::vector<std::int64_t> untried;
+    for (const auto& t : r.tasks) {
+        if (!t.taken)
+            untried.push_back(t.row.id);
+    }
+    if (!untried.empty()) {
+        db_.transact([&](store::store_tx& tx) {
+            for (const auto id : untried)
+                tx.release_outbox(id);
+        });
+    }
+    return r.delivered;
+}
+
+void outbox_dispatcher::work(round& r) {
+    std::unique_lock lock(r.mutex);
+    for (;;) {
+        if (cancelled_.load() || (!r.ready.empty() && clock_.now() > r.start_by))
+            return;  // the calls in hand finish on their own threads
+        if (r.ready.empty()) {
+            if (r.running == 0)
+                return;  // nothing in flight can make anything ready any more
+            r.changed.wait(lock);
             continue;
         }
+        const std::size_t i = *r.ready.begin();
+        r.ready.erase(r.ready.begin());
+        auto& task = r.tasks[i];
+        task.taken = true;
+        ++r.running;
+        lock.unlock();
+        bool ok = false;
         try {
-            deliver(row);
-            ++delivered;
-        } catch (const chat::chat_error& e) {
-            if (!incident.empty())
-                blocked.push_back(incident);
-            if (!e.retryable()) {
-                spdlog::error("outbox {}: {} failed permanently: {} ({})", row.id, row.message.kind,
-                              e.code(), e.what());
-                db_.transact([&](store::store_tx& tx) {
-                    tx.mark_outbox_dead(row.id, e.code() + ": " + e.what());
-                });
-                continue;
-            }
-            const auto wait = e.retry_after_s() > 0 ? std::chrono::seconds{e.retry_after_s()}
-                                                    : backoff(row.attempts);
-            spdlog::warn("outbox {}: {} will retry in {}s: {}", row.id, row.message.kind,
-                         wait.count(), e.code());
-            db_.transact([&](store::store_tx& tx) {
-                tx.mark_outbox_retry(row.id, e.code(), clock_.now() + wait);
-            });
+            ok = attempt(task.row);
         } catch (const std::exception& e) {
-            if (!incident.empty())
-                blocked.push_back(incident);
-            const auto wait = backoff(row.attempts);
-            spdlog::warn("outbox {}: {} will retry in {}s: {}", row.id, row.message.kind,
-                         wait.count(), e.what());
-            db_.transact([&](store::store_tx& tx) {
-                tx.mark_outbox_retry(row.id, e.what(), clock_.now() + wait);
-            });
+            // Recording the outcome failed (the database is gone): the lease runs out and the
+            // row is delivered again, looked up first if it is a post.
+            spdlog::error("outbox {}: {}", task.row.id, e.what());
         }
+        lock.lock();
+        --r.running;
+        if (ok) {
+            ++r.delivered;
+            for (const std::size_t d : task.dependents) {
+                if (--r.tasks[d].waiting == 0)
+                    r.ready.insert(d);
+            }
+        }
+        // A failed row never releases its dependents: they wait for its retry.
+        r.changed.notify_all();
     }
-    return delivered;
+}
+
+bool outbox_dispatcher::attempt(const store::outbox_row& row) {
+    try {
+        deliver(row);
+        return true;
+    } catch (const chat::chat_error& e) {
+        if (!e.retryable()) {
+            spdlog::error("outbox {}: {} failed permanently: {} ({})", row.id, row.message.kind,
+                          e.code(), e.what());
+            db_.transact([&](store::store_tx& tx) {
+                tx.mark_outbox_dead(row.id, e.code() + ": " + e.what());
+            });
+            return false;
+        }
+        const auto wait =
+            e.retry_after_s() > 0 ? std::chrono::seconds{e.retry_after_s()} : backoff(row.attempts);
+        spdlog::warn("outbox {}: {} will retry in {}s: {}", row.id, row.message.kind, wait.count(),
+                     e.code());
+        db_.transact([&](store::store_tx& tx) {
+            tx.mark_outbox_retry(row.id, e.code(), clock_.now() + wait);
+        });
+    } catch (const std::exception& e) {
+        const auto wait = backoff(row.attempts);
+        spdlog::warn("outbox {}: {} will retry in {}s: {}", row.id, row.message.kind, wait.count(),
+                     e.what());
+        db_.transact([&](store::store_tx& tx) {
+            tx.mark_outbox_retry(row.id, e.what(), clock_.now() + wait);
+        });
+    }
+    return false;
 }
 
 chat::message outbox_dispatcher::with_card(const std::string& incident_id,
                                            const nlohmann::json& payload) {
     chat::message out = to_message(payload);
-    if (!payload.contains("card") || incident_id.empty()) return out;
+    if (!payload.contains("card") || incident_id.empty())
+        return out;
     std::optional<domain::incident> inc;
     db_.transact([&](store::store_tx& tx) { inc = tx.find_incident(incident_id, false); });
-    if (!inc) return out;
+    if (!inc)
+        return out;
     // Drawn from the incident as it is now, so a delayed delivery never shows stale state.
     out.card = {{"kind", payload["card"]},
                 {"incident",
@@ -147,10 +254,22 @@ void outbox_dispatcher::deliver(const store::outbox_row& row) {
     }
     if (msg.kind == "post") {
         const std::string channel = resolve_channel(msg.incident_id, p.at("channel"));
-        const std::string ts = chat_.post_message(channel, with_card(msg.incident_id, p));
+        std::optional<std::string> ts;
+        if (row.attempts > 0 || row.lease_expired) {
+            // An earlier try may have posted and then lost the answer or crashed before the
+            // commit below: adopt that message instead of posting it twice.
+            ts = chat_.find_posted(channel, row.id, row.created_at);
+            if (ts)
+                spdlog::info("outbox {}: already posted as {}, not posting again", row.id, *ts);
+        }
+        if (!ts) {
+            chat::message out = with_card(msg.incident_id, p);
+            out.outbox_id = row.id;
+            ts = chat_.post_message(channel, out);
+        }
         db_.transact([&](store::store_tx& tx) {
             if (p.contains("ref"))
-                tx.save_message_ref({msg.incident_id, p["ref"], channel, ts});
+                tx.save_message_ref({msg.incident_id, p["ref"], channel, *ts});
             tx.mark_outbox_delivered(row.id, now());
         });
         return;

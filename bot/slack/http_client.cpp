@@ -89,7 +89,11 @@ parsed_url parse_url(std::string_view text) {
     return out;
 }
 
+// Each connection has its own io_context, so requests on different connections run in parallel
+// on their callers' threads. Declared first: the streams must go before it.
 struct connection {
+    asio::io_context ioc;
+    asio::ip::tcp::resolver resolver{ioc};
     bool tls = false;
     std::unique_ptr<beast::tcp_stream> plain;
     std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
@@ -107,6 +111,9 @@ struct connection {
         buffer.clear();
     }
 };
+
+// More idle keep-alive connections than this per host are closed when their request ends.
+constexpr std::size_t max_idle_per_host = 8;
 
 // The peer closed an idle keep-alive connection before answering: safe to resend once.
 struct stale_connection {};
@@ -130,11 +137,10 @@ struct http_client::impl {
     }
 
     const http_client_options& opts;
-    asio::io_context ioc;
     ssl::context ssl_ctx{ssl::context::tls_client};
-    tcp::resolver resolver{ioc};
-    std::mutex mutex;
-    std::map<std::string, std::unique_ptr<connection>> pool;
+    std::mutex mutex;  // guards pool
+    // Idle keep-alive connections per "scheme://host:port"; a request takes one for itself.
+    std::map<std::string, std::vector<std::unique_ptr<connection>>> pool;
 
     // Runs one asynchronous operation to completion or until the timeout; on timeout the
     // connection is closed (its state is unknown) and `timed_out` is set.
@@ -146,15 +152,15 @@ struct http_client::impl {
             result = ec;
             done = true;
         });
-        ioc.restart();
-        ioc.run_for(opts.timeout);
+        c.ioc.restart();
+        c.ioc.run_for(opts.timeout);
         timed_out = !done;
         if (!done) {
-            resolver.cancel();
+            c.resolver.cancel();
             c.close();
             // The aborted handler still refers to this frame: let it run before returning.
-            ioc.restart();
-            ioc.run();
+            c.ioc.restart();
+            c.ioc.run();
         }
         return result;
     }
@@ -170,7 +176,7 @@ struct http_client::impl {
         error_code ec = run(
             c,
             [&](auto handler) {
-                resolver.async_resolve(
+                c.resolver.async_resolve(
                     u.host, u.port,
                     [&endpoints, handler](error_code e, tcp::resolver::results_type r) mutable {
                         endpoints = std::move(r);
@@ -189,9 +195,9 @@ struct http_client::impl {
 
         // Fresh streams on every connect: an SSL object cannot be reused after a failure.
         if (u.tls) {
-            c.secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, ssl_ctx);
+            c.secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.ioc, ssl_ctx);
         } else {
-            c.plain = std::make_unique<beast::tcp_stream>(ioc);
+            c.plain = std::make_unique<beast::tcp_stream>(c.ioc);
         }
         ec = run(
             c, [&](auto handler) { c.tcp().async_connect(endpoints, std::move(handler)); },
@@ -303,15 +309,15 @@ http_client::http_client(http_client_options options)
     : options_(std::move(options)), impl_(std::make_unique<impl>(options_)) {}
 
 http_client::~http_client() {
-    std::lock_guard lock(impl_->mutex);
-    for (auto& [key, c] : impl_->pool)
-        c->close();
+    close_all();
 }
 
 void http_client::close_all() {
     std::lock_guard lock(impl_->mutex);
-    for (auto& [key, c] : impl_->pool)
-        c->close();
+    for (auto& [key, idle] : impl_->pool) {
+        for (auto& c : idle)
+            c->close();
+    }
     impl_->pool.clear();
 }
 
@@ -329,11 +335,34 @@ http_response http_client::post(std::string_view url, const http_headers& header
     req.keep_alive(true);
     req.prepare_payload();
 
-    std::lock_guard lock(impl_->mutex);
-    auto& slot = impl_->pool[(u.tls ? "https://" : "http://") + u.host + ":" + u.port];
-    if (!slot)
-        slot = std::make_unique<connection>();
-    connection& c = *slot;
+    const std::string key = (u.tls ? "https://" : "http://") + u.host + ":" + u.port;
+    std::unique_ptr<connection> taken;
+    {
+        std::lock_guard lock(impl_->mutex);
+        auto& idle = impl_->pool[key];
+        if (!idle.empty()) {
+            taken = std::move(idle.back());
+            idle.pop_back();
+        }
+    }
+    if (!taken)
+        taken = std::make_unique<connection>();
+    // Back to the pool however the request ends; a broken one reconnects on its next use.
+    struct give_back {
+        impl& i;
+        const std::string& key;
+        std::unique_ptr<connection>& c;
+        ~give_back() {
+            std::lock_guard lock(i.mutex);
+            auto& idle = i.pool[key];
+            if (idle.size() < max_idle_per_host) {
+                idle.push_back(std::move(c));
+            } else {
+                c->close();
+            }
+        }
+    } guard{*impl_, key, taken};
+    connection& c = *taken;
 
     for (int attempt = 0;; ++attempt) {
         const bool reused = c.connected;

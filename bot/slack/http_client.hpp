@@ -50,11 +50,12 @@ struct http_client_options {
 
 using http_headers = std::vector<std::pair<std::string, std::string>>;
 
-/// A small blocking HTTP/1.1 client for http:// and https:// URLs. It keeps one keep-alive
-/// connection per (scheme, host, port) and reconnects when it breaks.
+/// A small blocking HTTP/1.1 client for http:// and https:// URLs. It keeps idle keep-alive
+/// connections per (scheme, host, port) and reconnects when one breaks.
 ///
-/// Thread safety: every request holds the client's mutex, so one client may be shared by
-/// several threads, which then take turns. Use one client per thread for parallel requests.
+/// Thread safety: one client may be shared by several threads. Each request takes a connection
+/// of its own (an idle one, or a new one), so requests from different threads run in parallel;
+/// up to 8 idle connections per host are kept for reuse.
 class http_client {
   public:
     explicit http_client(http_client_options options = {});

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <unordered_set>
 
 #include "bot/slack/blocks.hpp"
@@ -18,6 +19,39 @@ using namespace std::chrono_literals;
 constexpr auto rescan_after = 5min;
 constexpr std::size_t invite_batch_size = 100;  // conversations.invite limit since Sept 2025
 constexpr int max_pages = 1000;                 // guards against a cursor that never ends
+// Message metadata that marks a post as sent by an outbox row (see find_posted).
+constexpr const char* outbox_event_type = "warroom_outbox";
+// find_posted reads at most this many pages of 100 messages back to the row's creation.
+constexpr int max_lookup_pages = 5;
+// How much earlier than the row's creation Slack's ts may be: the two clocks differ a little.
+constexpr auto clock_skew_margin = std::chrono::minutes(10);
+
+// A Slack ts ("1700000000.000100") for a time.
+std::string slack_ts(std::chrono::system_clock::time_point t) {
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(us / 1000000),
+                  static_cast<long long>(us % 1000000));
+    return buf;
+}
+
+// Whether a history message carries our outbox tag for `outbox_id`.
+bool tagged_with(const nlohmann::json& m, std::int64_t outbox_id) {
+    const auto meta = m.find("metadata");
+    if (meta == m.end() || !meta->is_object() || meta->value("event_type", "") != outbox_event_type)
+        return false;
+    const auto payload = meta->find("event_payload");
+    if (payload == meta->end() || !payload->is_object())
+        return false;
+    const auto id = payload->find("outbox_id");
+    if (id == payload->end())
+        return false;
+    if (id->is_number_integer())
+        return id->get<std::int64_t>() == outbox_id;
+    // UNCONFIRMED whether Slack hands payload numbers back as numbers; accept a string too.
+    return id->is_string() && id->get<std::string>() == std::to_string(outbox_id);
+}
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
@@ -310,6 +344,11 @@ std::string slack_chat::post_message(const std::string& channel, const chat::mes
     nlohmann::json args{{"channel", id}, {"text", mention_users(msg.text)}, {"unfurl_links", false}};
     if (const auto blocks = blocks_of(msg); !blocks.empty())
         args["blocks"] = blocks;
+    if (msg.outbox_id != 0) {
+        // Tags the message with its outbox row, so find_posted recognises it after a lost answer.
+        args["metadata"] = {{"event_type", outbox_event_type},
+                            {"event_payload", {{"outbox_id", msg.outbox_id}}}};
+    }
     try {
         return api_.call("chat.postMessage", args).at("ts").get<std::string>();
     } catch (const slack_api_error& e) {
@@ -402,6 +441,48 @@ void slack_chat::reply(const nlohmann::json& target, const std::string& text) {
         return;
     }
     post_ephemeral(target.value("channel", ""), target.value("user", ""), text);
+}
+
+std::optional<std::string> slack_chat::find_posted(const std::string& channel,
+                                                   std::int64_t outbox_id,
+                                                   std::chrono::system_clock::time_point since) {
+    // A post to a user id lands in a DM whose channel id we do not have here: not looked up.
+    if (looks_like_user_id(channel))
+        return std::nullopt;
+    const std::string id = resolve_channel(channel);
+    std::string self;
+    {
+        std::lock_guard lock(mutex_);
+        self = self_user_id_;
+    }
+    std::string cursor;
+    for (int page = 0; page < max_lookup_pages; ++page) {
+        // include_all_metadata: without it the metadata may be left out (see the simulator).
+        nlohmann::json args{{"channel", id},
+                            {"oldest", slack_ts(since - clock_skew_margin)},
+                            {"include_all_metadata", true},
+                            {"limit", 100}};
+        if (!cursor.empty())
+            args["cursor"] = cursor;
+        nlohmann::json res;
+        try {
+            res = api_.call("conversations.history", args);
+        } catch (const slack_api_error& e) {
+            // We cannot read the channel, so we were not in it and cannot have posted there.
+            if (e.code() == "not_in_channel" || e.code() == "channel_not_found")
+                return std::nullopt;
+            throw;
+        }
+        for (const auto& m : res.value("messages", nlohmann::json::array())) {
+            if (tagged_with(m, outbox_id) && (self.empty() || m.value("user", "") == self))
+                return m.value("ts", "");
+        }
+        const std::string next = next_cursor(res);
+        if (next.empty() || next == cursor)
+            break;
+        cursor = next;
+    }
+    return std::nullopt;
 }
 
 std::optional<slack_chat::fetched_message> slack_chat::fetch_message(const std::string& channel,
@@ -560,6 +641,7 @@ std::string slack_chat::open_im(const std::string& user) {
 }
 
 const std::vector<std::string>& required_bot_scopes() {
+    // channels:history and groups:history also serve find_posted (conversations.history).
     static const std::vector<std::string> scopes{
         "app_mentions:read", "bookmarks:write", "channels:history", "channels:join",
         "channels:manage",   "channels:read",   "chat:write",       "commands",

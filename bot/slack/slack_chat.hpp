@@ -43,6 +43,10 @@ class slack_chat final : public chat::chat_platform {
     void post_ephemeral(const std::string& channel, const std::string& user,
                         const std::string& text) override;
     std::optional<chat::user_info> lookup_user(const std::string& user) override;
+    /// Reads the channel's history since `since` (less a clock-skew margin, at most 500
+    /// messages) for the bot's message tagged with the row's metadata.
+    std::optional<std::string> find_posted(const std::string& channel, std::int64_t outbox_id,
+                                           std::chrono::system_clock::time_point since) override;
     /// Through the target's "response_url" when present (ephemeral, works even where the bot is
     /// not a member); falls back to chat.postEphemeral when it is absent, expired or used up.
     void reply(const nlohmann::json& target, const std::string& text) override;

@@ -136,6 +136,13 @@ CREATE INDEX inbox_pending ON inbox (lease_until, received_at) WHERE status = 'p
 DROP INDEX inbox_pending;
 CREATE INDEX inbox_pending ON inbox (received_at, key) WHERE status = 'pending';
 )sql"},
+    {5, "outbox lanes and leases", R"sql(
+ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN lease_until TEXT NOT NULL DEFAULT '';
+-- Claims walk pending rows in id order; without this they walked the whole table, delivered
+-- history included, while holding the write lock.
+CREATE INDEX outbox_pending_id ON outbox (id) WHERE status = 'pending';
+)sql"},
 };
 
 const std::vector<migration> postgres_migrations = {
@@ -263,6 +270,13 @@ CREATE INDEX inbox_pending ON inbox (lease_until, received_at) WHERE status = 'p
     {4, "inbox claimed in arrival order from an index", R"sql(
 DROP INDEX inbox_pending;
 CREATE INDEX inbox_pending ON inbox (received_at, key) WHERE status = 'pending';
+)sql"},
+    {5, "outbox lanes and leases", R"sql(
+ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN lease_until TEXT COLLATE "C" NOT NULL DEFAULT '';
+-- Claims walk pending rows in id order; without this they walked the whole table, delivered
+-- history included, while holding the write lock.
+CREATE INDEX outbox_pending_id ON outbox (id) WHERE status = 'pending';
 )sql"},
 };
 

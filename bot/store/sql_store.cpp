@@ -20,6 +20,9 @@ namespace {
 
 using domain::time_point;
 
+// Serializes outbox claims across replicas (PostgreSQL advisory lock key).
+constexpr const char* outbox_claim_lock_key = "727173";
+
 // ---------------------------------------------------------------------------------------------
 // Value conversion
 
@@ -475,54 +478,75 @@ class sql_tx final : public store_tx {
     std::int64_t enqueue_outbox(const outbox_message& msg, time_point at) override {
         const auto r = c_.exec(
             "INSERT INTO outbox (incident_id, kind, payload, status, attempts, created_at, "
-            "next_attempt_at) VALUES ($1, $2, $3, 'pending', 0, $4, $4) RETURNING id",
-            {msg.incident_id, msg.kind, msg.payload.dump(), format_db_time(at)});
+            "next_attempt_at, lane, lease_until) "
+            "VALUES ($1, $2, $3, 'pending', 0, $4, $4, $5, '') RETURNING id",
+            {msg.incident_id, msg.kind, msg.payload.dump(), format_db_time(at), outbox_lane(msg)});
         return int_of(single(r).at(0), "outbox.id");
     }
 
-    std::vector<outbox_row> due_outbox(time_point now, int limit) override {
+    std::vector<outbox_row> claim_outbox(time_point now, std::chrono::seconds lease,
+                                         int limit) override {
         if (limit <= 0)
             return {};
-        // A row waits while an older pending row of the same incident is not due yet (it is
-        // backing off), so one incident's messages go out in the order they were written.
-        // On PostgreSQL rows another replica is delivering are skipped, not waited for.
+        // Claims take turns, so each sees every earlier claim committed: row locks alone
+        // (SKIP LOCKED) would let a second replica take an incident's later rows while the
+        // first still holds its earlier ones. SQLite's write transaction is exclusive already.
+        if (pg_)
+            c_.exec("SELECT pg_advisory_xact_lock($1)", {outbox_claim_lock_key});
+        // '' sorts before every time, so never-leased and released rows count as free.
+        const std::string at = format_db_time(now);
         const auto r = c_.exec(
-            std::string(
-                "SELECT o.id, o.incident_id, o.kind, o.payload, o.attempts, o.created_at, "
-                "o.next_attempt_at, o.last_error FROM outbox o "
-                "WHERE o.status = 'pending' AND o.next_attempt_at <= $1 "
-                "AND NOT (o.incident_id <> '' AND EXISTS (SELECT 1 FROM outbox p "
-                "WHERE p.status = 'pending' AND p.incident_id = o.incident_id AND p.id < o.id "
-                "AND p.next_attempt_at > $1)) "
-                "ORDER BY o.id LIMIT $2") +
-                (pg_ ? " FOR UPDATE SKIP LOCKED" : ""),
-            {format_db_time(now), std::to_string(limit)});
+            "SELECT o.id, o.incident_id, o.kind, o.payload, o.attempts, o.created_at, "
+            "o.next_attempt_at, o.last_error, o.lane, o.lease_until FROM outbox o "
+            "WHERE o.status = 'pending' AND o.next_attempt_at <= $1 AND o.lease_until <= $1 "
+            "AND (o.incident_id = '' OR NOT EXISTS (SELECT 1 FROM outbox p "
+            "WHERE p.status = 'pending' AND p.incident_id = o.incident_id AND p.id <> o.id "
+            "AND (p.lease_until > $1 OR (p.id < o.id AND p.next_attempt_at > $1 "
+            "AND (p.lane = o.lane OR p.lane = '' OR o.lane = ''))))) "
+            "ORDER BY o.id LIMIT $2",
+            {at, std::to_string(limit)});
         std::vector<outbox_row> out;
         out.reserve(r.rows.size());
-        for (const auto& row : r.rows)
-            out.push_back(outbox_from(row));
+        std::string ids;
+        for (const auto& row : r.rows) {
+            outbox_row o = outbox_from(row);
+            o.lane = text_of(row.at(8));
+            o.lease_expired = !text_of(row.at(9)).empty();
+            ids += (ids.empty() ? "" : ",") + std::to_string(o.id);
+            out.push_back(std::move(o));
+        }
+        if (!out.empty()) {
+            // The ids came from the database as integers: nothing to quote.
+            c_.exec("UPDATE outbox SET lease_until = $1 WHERE id IN (" + ids + ")",
+                    {format_db_time(now + lease)});
+        }
         return out;
+    }
+
+    void release_outbox(std::int64_t id) override {
+        c_.exec("UPDATE outbox SET lease_until = '' WHERE id = $1 AND status = 'pending'",
+                {std::to_string(id)});
     }
 
     void mark_outbox_delivered(std::int64_t id, time_point at) override {
         c_.exec(
-            "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $2 "
-            "WHERE id = $1",
+            "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $2, "
+            "lease_until = '' WHERE id = $1",
             {std::to_string(id), format_db_time(at)});
     }
 
     void mark_outbox_retry(std::int64_t id, const std::string& error,
                            time_point next_attempt) override {
         c_.exec(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 "
-            "WHERE id = $1 AND status = 'pending'",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, "
+            "lease_until = '' WHERE id = $1 AND status = 'pending'",
             {std::to_string(id), error, format_db_time(next_attempt)});
     }
 
     void mark_outbox_dead(std::int64_t id, const std::string& error) override {
         c_.exec(
-            "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $2 "
-            "WHERE id = $1",
+            "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $2, "
+            "lease_until = '' WHERE id = $1",
             {std::to_string(id), error});
     }
 

@@ -8,6 +8,22 @@
 
 namespace warroom::store {
 
+std::string outbox_lane(const outbox_message& msg) {
+    const auto& p = msg.payload;
+    if (msg.kind == "set_topic")
+        return "topic";
+    if (msg.kind == "invite")
+        return "invite";
+    if (msg.kind == "reply")
+        return "reply";
+    if (msg.kind == "post" || msg.kind == "update" || msg.kind == "pin") {
+        const auto channel = p.find("channel");
+        if (channel != p.end() && channel->is_string() && !channel->get<std::string>().empty())
+            return "chan:" + channel->get<std::string>();
+    }
+    return {};  // a barrier: create_channel, or a row we cannot place safely
+}
+
 namespace {
 
 bool starts_with(const std::string& s, const char* prefix) {

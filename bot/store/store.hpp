@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,9 +37,12 @@ class conflict_error : public store_error {
 ///   set_topic      {channel, topic}
 ///   invite         {channel, users: [..]}
 ///   post           {channel, text, blocks?, ref?}   ref names the message for later update/pin
-///   update         {ref, text, blocks?}
-///   pin            {ref}
+///   update         {ref, channel?, text, blocks?}    channel: where ref was posted (its lane)
+///   pin            {ref, channel?}
 ///   reply          {target: {channel, user, response_url?}, text, ok}   the caller's answer
+///
+/// Delivery order follows lanes (see outbox_lane): an incident's rows in one lane go out in the
+/// order written, different lanes of it may go out concurrently.
 struct outbox_message {
     std::string incident_id;  // may be empty for messages that belong to no incident
     std::string kind;
@@ -52,7 +56,23 @@ struct outbox_row {
     domain::time_point created_at;
     domain::time_point next_attempt_at;
     std::string last_error;
+    std::string lane;  // outbox_lane() of the message, fixed when it was written
+    /// The row was claimed before and that lease ran out without an outcome (the deliverer
+    /// crashed or hung), so its platform call may have happened already.
+    bool lease_expired = false;
 };
+
+/// The ordering lane of a message within its incident:
+///   ""             a barrier: waits for every older row of the incident and holds back every
+///                  later one (create_channel, and anything whose lane is unknown, such as rows
+///                  written before lanes existed or an update/pin without its channel)
+///   "topic"        set_topic
+///   "invite"       invite
+///   "chan:<ch>"    post, and update/pin naming their channel: one channel's messages keep
+///                  their order, and a pin or edit follows the post it refers to
+///   "reply"        reply
+/// Rows without an incident are independent of each other.
+std::string outbox_lane(const outbox_message& msg);
 
 /// Where a posted message lives, so later edits and pins find it.
 struct message_ref {
@@ -135,9 +155,17 @@ class store_tx {
     virtual std::vector<domain::timeline_event> timeline(const std::string& incident_id) = 0;
 
     virtual std::int64_t enqueue_outbox(const outbox_message& msg, domain::time_point at) = 0;
-    /// Undelivered messages due at `now`, oldest first. Messages of an incident after one that
-    /// is not yet due are held back, so each incident's messages keep their order.
-    virtual std::vector<outbox_row> due_outbox(domain::time_point now, int limit) = 0;
+    /// Leases up to `limit` undelivered messages due at `now` (oldest first) until now + `lease`,
+    /// so across replicas each is delivered by one dispatcher at a time. An incident is skipped
+    /// while any of its rows is leased by an earlier claim (so two claimers never reorder it);
+    /// a row waits while an older row of its lane, or an older barrier, is not due yet. Rows
+    /// whose lease ran out are claimed again (lease_expired is set). Claims serialize: on
+    /// PostgreSQL through an advisory lock, on SQLite through the write lock.
+    virtual std::vector<outbox_row> claim_outbox(domain::time_point now, std::chrono::seconds lease,
+                                                 int limit) = 0;
+    /// Ends a lease without an attempt (the row was claimed but not tried this round).
+    virtual void release_outbox(std::int64_t id) = 0;
+    /// The mark_outbox_* calls end the row's lease too.
     virtual void mark_outbox_delivered(std::int64_t id, domain::time_point at) = 0;
     virtual void mark_outbox_retry(std::int64_t id, const std::string& error,
                                    domain::time_point next_attempt) = 0;

@@ -45,6 +45,11 @@ struct service_fixture {
 
     service_fixture() { open(); }
 
+    /// Delivers through `other` from now on, e.g. with several delivery threads.
+    void use_dispatcher(chat::chat_platform& other, service::outbox_options options) {
+        dispatcher = std::make_unique<service::outbox_dispatcher>(*db, other, clock, options);
+    }
+
     std::string url() const { return "sqlite:" + (dir.path / "warroom.db").string(); }
 
     void open() {

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
 #include "integration/service_fixture.hpp"
 
 using warroom::testing::service_fixture;
@@ -292,8 +297,9 @@ TEST_CASE("pinned messages and people joining land in the timeline", "[integrati
     warroom::service::command_context ctx;
     ctx.actor = "carol";
     ctx.channel = r.channel_name;
-    REQUIRE(f.svc->record_pin(ctx, {"dave", "pool at 100% since 14:02", "1700000000.000200",
-                                    "https://example.slack.com/archives/C1/p1700000000000200"})
+    REQUIRE(f.svc
+                ->record_pin(ctx, {"dave", "pool at 100% since 14:02", "1700000000.000200",
+                                   "https://example.slack.com/archives/C1/p1700000000000200"})
                 .ok);
     REQUIRE(f.svc->add_participant(ctx, "erin").ok);
     CHECK(f.svc->add_participant(ctx, "erin").text == "already a participant");
@@ -306,4 +312,209 @@ TEST_CASE("pinned messages and people joining land in the timeline", "[integrati
     const auto inc = f.svc->find(r.incident_id);
     CHECK(std::find(inc->participants.begin(), inc->participants.end(), "erin") !=
           inc->participants.end());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbox lanes
+
+TEST_CASE("a failing invite does not hold back the card, its pin or the cross-post",
+          "[integration][service][outbox]") {
+    service_fixture f;
+    f.chat.fail_only = "invite";
+    f.chat.fail_next = 1;
+    REQUIRE(f.run("create SEV2 \"invite trouble\"", "general").ok);
+    CHECK(f.chat.of("invite").empty());
+    CHECK(f.chat.of("post").size() == 2);
+    CHECK(f.chat.of("pin").size() == 1);
+    CHECK(f.pending() == 1);  // only the invitation waits for its retry
+    f.clock.advance(2s);
+    f.deliver();
+    CHECK(f.chat.of("invite").size() == 1);
+    CHECK(f.pending() == 0);
+}
+
+TEST_CASE("a pin waits for its post, also across the post's retry",
+          "[integration][service][outbox]") {
+    service_fixture f;
+    f.chat.fail_only = "post";
+    f.chat.fail_next = 1;  // the card's post (the first) fails once
+    REQUIRE(f.run("create SEV2 \"post trouble\"", "general").ok);
+    CHECK(f.chat.of("pin").empty());
+    REQUIRE(f.chat.of("post").size() == 1);
+    CHECK(f.chat.of("post")[0].channel == "incidents");  // another channel's lane went on
+    CHECK(f.pending() == 2);                             // the card and its pin
+    f.clock.advance(2s);
+    f.deliver();
+    const auto posts = f.chat.of("post");
+    REQUIRE(posts.size() == 2);
+    REQUIRE(f.chat.of("pin").size() == 1);
+    CHECK(f.chat.of("pin")[0].ts == posts[1].ts);
+    CHECK(f.pending() == 0);
+}
+
+namespace {
+
+/// Passes calls on to a recording_chat; set_topic and invite hold until the card has been
+/// posted, so a dispatcher that puts them on the post's path never finishes them in time.
+class gated_chat final : public warroom::chat::chat_platform {
+  public:
+    explicit gated_chat(warroom::testing::recording_chat& inner) : inner_(inner) {}
+
+    warroom::chat::channel_info create_channel(const std::string& name, bool priv) override {
+        return inner_.create_channel(name, priv);
+    }
+    void set_topic(const std::string& channel, const std::string& topic) override {
+        held_ += wait_for_post() ? 0 : 1;
+        inner_.set_topic(channel, topic);
+    }
+    void invite(const std::string& channel, const std::vector<std::string>& users) override {
+        held_ += wait_for_post() ? 0 : 1;
+        inner_.invite(channel, users);
+    }
+    std::string post_message(const std::string& channel,
+                             const warroom::chat::message& msg) override {
+        auto ts = inner_.post_message(channel, msg);
+        if (channel != "incidents") {  // the war-room card, not the cross-post
+            std::lock_guard lock(mutex_);
+            posted_ = true;
+        }
+        posted_cv_.notify_all();
+        return ts;
+    }
+    void update_message(const std::string& channel, const std::string& ts,
+                        const warroom::chat::message& msg) override {
+        inner_.update_message(channel, ts, msg);
+    }
+    void pin(const std::string& channel, const std::string& ts) override {
+        inner_.pin(channel, ts);
+    }
+    void post_ephemeral(const std::string& channel, const std::string& user,
+                        const std::string& text) override {
+        inner_.post_ephemeral(channel, user, text);
+    }
+    std::optional<warroom::chat::user_info> lookup_user(const std::string& user) override {
+        return inner_.lookup_user(user);
+    }
+
+    /// Calls that gave up waiting for the post (the post was queued behind them).
+    int held() const { return held_.load(); }
+
+  private:
+    bool wait_for_post() {
+        std::unique_lock lock(mutex_);
+        return posted_cv_.wait_for(lock, 5s, [this] { return posted_; });
+    }
+
+    warroom::testing::recording_chat& inner_;
+    std::mutex mutex_;
+    std::condition_variable posted_cv_;
+    bool posted_ = false;
+    std::atomic<int> held_{0};
+};
+
+}  // namespace
+
+TEST_CASE(
+    "with several delivery threads the card is posted and pinned while topic and invite "
+    "are still in flight",
+    "[integration][service][outbox]") {
+    service_fixture f;
+    gated_chat gate(f.chat);
+    warroom::service::outbox_options options;
+    options.threads = 4;
+    f.use_dispatcher(gate, options);
+    REQUIRE(f.run("create SEV2 \"parallel\"", "general").ok);
+    CHECK(gate.held() == 0);
+    CHECK(f.pending() == 0);
+    // create first; the pin follows its post; topic and invite finished after the post.
+    std::vector<std::string> order;  // the cross-post is left out: it has a lane of its own
+    for (const auto& c : f.chat.calls) {
+        if (c.channel != "incidents")
+            order.push_back(c.method);
+    }
+    REQUIRE(order.size() == 5);
+    CHECK(order.front() == "create");
+    const auto at = [&](const std::string& m) {
+        return std::find(order.begin(), order.end(), m) - order.begin();
+    };
+    CHECK(at("post") < at("pin"));
+    CHECK(at("post") < at("set_topic"));
+    CHECK(at("post") < at("invite"));
+    const auto posts = f.chat.of("post");
+    const auto card = std::find_if(posts.begin(), posts.end(), [](const auto& p) {
+        return p.channel == "Cincident-20240115-0001";
+    });
+    REQUIRE(card != posts.end());
+    CHECK(f.chat.of("pin")[0].ts == card->ts);
+}
+
+TEST_CASE("with several delivery threads each channel's messages keep their order",
+          "[integration][service][outbox]") {
+    service_fixture f;
+    warroom::service::outbox_options options;
+    options.threads = 4;
+    f.use_dispatcher(f.chat, options);
+    const auto room = f.run("create SEV2 \"ordering\"", "general").channel_name;
+    for (int i = 1; i <= 6; ++i) {
+        REQUIRE(f.run("update \"step " + std::to_string(i) + "\"", room).ok);
+    }
+    REQUIRE(f.run("resolve \"done\"", room).ok);
+    std::vector<std::string> in_room;
+    for (const auto& p : f.chat.of("post")) {
+        if (p.channel == "C" + room)
+            in_room.push_back(p.text);
+    }
+    REQUIRE(in_room.size() == 8);  // card, six updates, resolution
+    for (int i = 1; i <= 6; ++i) {
+        CHECK(contains(in_room[static_cast<std::size_t>(i)], "step " + std::to_string(i)));
+    }
+    CHECK(contains(in_room.back(), "Resolved"));
+    CHECK(f.pending() == 0);
+}
+
+TEST_CASE("a cancelled dispatcher stops after the call in hand and leaves the rest claimable",
+          "[integration][service][outbox]") {
+    service_fixture f;
+    // Cancels from inside the first platform call, as a shutdown arriving mid-batch would.
+    struct cancelling_chat final : warroom::chat::chat_platform {
+        warroom::testing::recording_chat& inner;
+        warroom::service::outbox_dispatcher* dispatcher = nullptr;
+        explicit cancelling_chat(warroom::testing::recording_chat& r) : inner(r) {}
+        warroom::chat::channel_info create_channel(const std::string& name, bool priv) override {
+            dispatcher->cancel();
+            return inner.create_channel(name, priv);
+        }
+        void set_topic(const std::string& c, const std::string& t) override {
+            inner.set_topic(c, t);
+        }
+        void invite(const std::string& c, const std::vector<std::string>& u) override {
+            inner.invite(c, u);
+        }
+        std::string post_message(const std::string& c, const warroom::chat::message& m) override {
+            return inner.post_message(c, m);
+        }
+        void update_message(const std::string& c, const std::string& ts,
+                            const warroom::chat::message& m) override {
+            inner.update_message(c, ts, m);
+        }
+        void pin(const std::string& c, const std::string& ts) override { inner.pin(c, ts); }
+        void post_ephemeral(const std::string& c, const std::string& u,
+                            const std::string& t) override {
+            inner.post_ephemeral(c, u, t);
+        }
+        std::optional<warroom::chat::user_info> lookup_user(const std::string& u) override {
+            return inner.lookup_user(u);
+        }
+    } cancelling(f.chat);
+    warroom::service::outbox_options options;
+    options.threads = 4;
+    f.use_dispatcher(cancelling, options);
+    cancelling.dispatcher = f.dispatcher.get();
+    REQUIRE(f.run("create SEV2 \"shutting down\"", "general").ok);
+    CHECK(f.chat.calls.size() == 1);  // the create in hand finished, nothing else started
+    CHECK(f.pending() == 5);
+    // No lease is left behind: the next start delivers the rest at once.
+    f.use_dispatcher(f.chat, options);
+    CHECK(f.deliver() == 5);
+    CHECK(f.pending() == 0);
 }

@@ -9,7 +9,9 @@
 #include "bot/app/runtime.hpp"
 #include "bot/app/slack_app.hpp"
 #include "bot/slack/http_client.hpp"
+#include "bot/slack/slack_chat.hpp"
 #include "bot/slack/verifier.hpp"
+#include "bot/slack/web_api.hpp"
 #include "integration/slack_fixture.hpp"
 #include "slack_sim/simulator.hpp"
 
@@ -276,4 +278,198 @@ TEST_CASE("a dropped Socket Mode connection reconnects and loses nothing that wa
     f.sim.socket_disconnect("refresh_requested");
     REQUIRE(reconnected(3));
     CHECK(f.eventually([&] { return f.rooms() == 2; }, 15s));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox against the simulator: lanes on the declare path, and no double post after a
+// lost answer or a crash.
+
+TEST_CASE("declaring posts the card and pins it without waiting for the topic or the invitations",
+          "[integration][slack][outbox]") {
+    slack_fixture f;
+    // Both answers are held back; on a serial path the post could not even start before them.
+    constexpr auto held = 2000ms;
+    f.sim.slow_next("conversations.setTopic", held);
+    f.sim.slow_next("conversations.invite", held);
+    REQUIRE(f.sim.slash_command("U_ALICE", "C_GENERAL", "/incident", "create SEV2 \"fast path\"")
+                .delivered);
+    const std::string room = today_room();
+    f.wait_for([&](const json& st) {
+        const auto* c = slack_fixture::channel_named(st, room);
+        return c != nullptr && !st["pins"][(*c)["id"].get<std::string>()].empty() &&
+               contains((*c)["topic"].get<std::string>(), "fast path");
+    });
+    const auto first = [&](const std::string& method) {
+        const auto calls = f.sim.calls(method);
+        REQUIRE_FALSE(calls.empty());
+        return calls.front().at;
+    };
+    const auto create = first("conversations.create");
+    const auto topic = first("conversations.setTopic");
+    const auto invite = first("conversations.invite");
+    const auto post = first("chat.postMessage");
+    const auto pin = first("pins.add");
+    // The critical path is create -> post -> pin; topic and invite start after create.
+    CHECK(create < post);
+    CHECK(post < pin);
+    CHECK(create < topic);
+    CHECK(create < invite);
+    // Causally impossible if the post waited for either answer: both came `held` after their
+    // request, and the pin needs the post's answer.
+    CHECK(pin < topic + held);
+    CHECK(pin < invite + held);
+}
+
+namespace {
+
+/// Passes calls on to the real Slack platform. `lose_answers` posts reach Slack but answer
+/// with a timeout, as when the connection drops after Slack applied the call; `die_after_post`
+/// throws something no dispatcher catches, as if the process died right after the call.
+class lossy_chat final : public chat::chat_platform {
+  public:
+    struct crash {};
+
+    explicit lossy_chat(chat::chat_platform& inner) : inner_(inner) {}
+
+    chat::channel_info create_channel(const std::string& name, bool priv) override {
+        return inner_.create_channel(name, priv);
+    }
+    void set_topic(const std::string& channel, const std::string& topic) override {
+        inner_.set_topic(channel, topic);
+    }
+    void invite(const std::string& channel, const std::vector<std::string>& users) override {
+        inner_.invite(channel, users);
+    }
+    std::string post_message(const std::string& channel, const chat::message& msg) override {
+        auto ts = inner_.post_message(channel, msg);
+        if (die_after_post) {
+            die_after_post = false;
+            throw crash{};
+        }
+        if (lose_answers > 0) {
+            --lose_answers;
+            throw chat::chat_error("timeout", "the answer was lost", true);
+        }
+        return ts;
+    }
+    void update_message(const std::string& channel, const std::string& ts,
+                        const chat::message& msg) override {
+        inner_.update_message(channel, ts, msg);
+    }
+    void pin(const std::string& channel, const std::string& ts) override {
+        inner_.pin(channel, ts);
+    }
+    void post_ephemeral(const std::string& channel, const std::string& user,
+                        const std::string& text) override {
+        inner_.post_ephemeral(channel, user, text);
+    }
+    std::optional<chat::user_info> lookup_user(const std::string& user) override {
+        return inner_.lookup_user(user);
+    }
+    std::optional<std::string> find_posted(const std::string& channel, std::int64_t outbox_id,
+                                           std::chrono::system_clock::time_point since) override {
+        return inner_.find_posted(channel, outbox_id, since);
+    }
+
+    int lose_answers = 0;
+    bool die_after_post = false;
+
+  private:
+    chat::chat_platform& inner_;
+};
+
+/// The service with a manual clock and its outbox delivering to the simulator.
+struct sim_outbox {
+    slack_sim::simulator sim{[] {
+        slack_sim::sim_options o;
+        o.enforce_rate_limits = false;
+        return o;
+    }()};
+    testing::service_fixture f;
+    domain::system_clock wall;  // the Web API's pacing runs on real time
+    std::unique_ptr<slack::web_api> api;
+    std::unique_ptr<slack::slack_chat> slack;
+    std::unique_ptr<lossy_chat> chat;
+
+    sim_outbox() {
+        sim.start();
+        slack::web_api_options o;
+        o.base_url = sim.api_url();
+        o.bot_token = sim.options().bot_token;
+        api = std::make_unique<slack::web_api>(o, wall);
+        slack = std::make_unique<slack::slack_chat>(*api);
+        slack->auth_test();
+        chat = std::make_unique<lossy_chat>(*slack);
+        f.use_dispatcher(*chat, {});
+    }
+    ~sim_outbox() { sim.stop(); }
+
+    /// The bot's posts in the war room that contain `text`.
+    int cards(const std::string& text) {
+        const json s = sim.state();
+        const json* room = slack_fixture::channel_named(s, "incident-20240115-0001");
+        if (room == nullptr)
+            return -1;
+        int n = 0;
+        for (const auto& m : slack_fixture::messages(s, (*room)["id"].get<std::string>())) {
+            if (m.value("bot_id", "") != "" && contains(m.value("text", ""), text))
+                ++n;
+        }
+        return n;
+    }
+    bool card_pinned(const std::string& text) {
+        const json s = sim.state();
+        const json* room = slack_fixture::channel_named(s, "incident-20240115-0001");
+        if (room == nullptr)
+            return false;
+        for (const auto& m : slack_fixture::messages(s, (*room)["id"].get<std::string>())) {
+            if (contains(m.value("text", ""), text))
+                return m.value("pinned", false);
+        }
+        return false;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a card whose post answer was lost is found in the channel, not posted twice",
+          "[integration][slack][outbox]") {
+    sim_outbox s;
+    s.chat->lose_answers = 1;  // the first post is the card (one thread: id order)
+    REQUIRE(s.f.run("create SEV2 \"lost answer\"", "general").ok);
+    CHECK(s.cards("Incident Declared: lost answer") == 1);
+    CHECK_FALSE(s.card_pinned("Incident Declared: lost answer"));  // the pin waits for the post
+    CHECK(s.f.pending() == 2);
+
+    s.f.clock.advance(2s);  // the retry is due
+    s.f.deliver();
+    CHECK(s.f.pending() == 0);
+    CHECK(s.cards("Incident Declared: lost answer") == 1);
+    CHECK(s.card_pinned("Incident Declared: lost answer"));
+    // The retry looked the card up (with its metadata) instead of posting it again.
+    const auto lookups = s.sim.calls("conversations.history");
+    REQUIRE(lookups.size() == 1);
+    CHECK(lookups[0].args.value("include_all_metadata", "") == "true");
+}
+
+TEST_CASE("a card posted by a dispatcher that then died is adopted once its lease runs out",
+          "[integration][slack][outbox]") {
+    sim_outbox s;
+    s.chat->die_after_post = true;
+    service::command_context ctx;
+    ctx.actor = "alice";
+    ctx.channel = "general";
+    ctx.source = domain::event_source::slash_command;
+    REQUIRE(s.f.registry.dispatch("create SEV2 \"crash\"", ctx, *s.f.svc).ok);
+    CHECK_THROWS_AS(s.f.dispatcher->run_once(), lossy_chat::crash);
+    CHECK(s.cards("Incident Declared: crash") == 1);
+
+    // A restarted dispatcher finds the rows still leased by the dead one, and waits.
+    s.f.use_dispatcher(*s.chat, {});
+    CHECK(s.f.deliver() == 0);
+    s.f.clock.advance(service::outbox_options{}.lease + 1s);
+    s.f.deliver();
+    CHECK(s.f.pending() == 0);
+    CHECK(s.cards("Incident Declared: crash") == 1);
+    CHECK(s.card_pinned("Incident Declared: crash"));
 }

@@ -795,6 +795,25 @@ TEST_CASE("Web API: pins, reactions, bookmarks, users, usergroups, pagination", 
     CHECK(history["messages"][0]["user"] == "U_BOB");
 }
 
+TEST_CASE("Web API: message metadata comes back from history only with include_all_metadata",
+          "[slack_sim]") {
+    simulator sim(fast_options());
+    sim.start();
+    const json metadata{{"event_type", "warroom_outbox"}, {"event_payload", {{"outbox_id", 7}}}};
+    auto posted = api(sim, "chat.postMessage",
+                      {{"channel", "C_INCIDENTS"}, {"text", "tagged"}, {"metadata", metadata}})
+                      .j();
+    REQUIRE(posted["ok"] == true);
+    auto plain = api_form(sim, "conversations.history", "channel=C_INCIDENTS").j();
+    REQUIRE(plain["ok"] == true);
+    CHECK(plain["messages"][0]["ts"] == posted["ts"]);
+    CHECK_FALSE(plain["messages"][0].contains("metadata"));
+    auto full =
+        api_form(sim, "conversations.history", "channel=C_INCIDENTS&include_all_metadata=true").j();
+    REQUIRE(full["ok"] == true);
+    CHECK(full["messages"][0]["metadata"] == metadata);
+}
+
 TEST_CASE("Web API: file upload in three steps", "[slack_sim]") {
     simulator sim(fast_options());
     sim.start();

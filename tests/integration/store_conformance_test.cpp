@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -277,7 +279,7 @@ TEST_CASE("a transaction that throws leaves no incident, timeline event or outbo
         CHECK_FALSE(tx.find_incident(inc.id, false).has_value());
         CHECK(tx.timeline(inc.id).empty());
         CHECK(tx.pending_outbox_count() == 0);
-        CHECK(tx.due_outbox(t0 + 1h, 10).empty());
+        CHECK(tx.claim_outbox(t0 + 1h, 60s, 10).empty());
         // The key and the number were rolled back too, so the retry starts from scratch.
         CHECK(tx.inbox_claim("evt-1", "slack", t0));
         CHECK(tx.next_incident_seq("20240115") == 1);
@@ -639,7 +641,30 @@ TEST_CASE("the timeline comes back oldest first with growing ids", "[store]") {
 // ---------------------------------------------------------------------------------------------
 // Outbox
 
-TEST_CASE("due outbox messages come oldest first and wait for their retry time", "[store]") {
+namespace {
+std::vector<std::int64_t> ids_of(const std::vector<ws::outbox_row>& rows) {
+    std::vector<std::int64_t> out;
+    for (const auto& r : rows)
+        out.push_back(r.id);
+    return out;
+}
+
+std::vector<std::int64_t> claim_ids(ws::store& db, wd::time_point now, int limit = 10,
+                                    std::chrono::seconds lease = 60s) {
+    std::vector<ws::outbox_row> rows;
+    db.transact([&](ws::store_tx& tx) { rows = tx.claim_outbox(now, lease, limit); });
+    return ids_of(rows);
+}
+
+void release_all(ws::store& db, const std::vector<std::int64_t>& ids) {
+    db.transact([&](ws::store_tx& tx) {
+        for (auto id : ids)
+            tx.release_outbox(id);
+    });
+}
+}  // namespace
+
+TEST_CASE("claimed outbox messages come oldest first and wait for their retry time", "[store]") {
     EACH_BACKEND(t);
     std::int64_t a = 0, b = 0, c = 0;
     t->db().transact([&](ws::store_tx& tx) {
@@ -649,10 +674,10 @@ TEST_CASE("due outbox messages come oldest first and wait for their retry time",
     });
     REQUIRE(a < b);
     REQUIRE(b < c);
+    CHECK(claim_ids(t->db(), t0 - 1s).empty());
     t->db().transact([&](ws::store_tx& tx) {
         CHECK(tx.pending_outbox_count() == 3);
-        CHECK(tx.due_outbox(t0 - 1s, 10).empty());
-        auto due = tx.due_outbox(t0 + 1s, 10);
+        auto due = tx.claim_outbox(t0 + 1s, 60s, 10);
         REQUIRE(due.size() == 2);
         CHECK(due[0].id == a);
         CHECK(due[0].message.incident_id == "INC-20240115-0001");
@@ -661,32 +686,36 @@ TEST_CASE("due outbox messages come oldest first and wait for their retry time",
         CHECK(due[0].attempts == 0);
         CHECK(due[0].created_at == t0);
         CHECK(due[0].next_attempt_at == t0);
+        CHECK(due[0].lane.empty());  // a post without a channel cannot be placed: a barrier
+        CHECK_FALSE(due[0].lease_expired);
         CHECK(due[1].id == b);
-        CHECK(tx.due_outbox(t0 + 1h, 1).size() == 1);
     });
 
-    t->db().transact([&](ws::store_tx& tx) { tx.mark_outbox_retry(a, "ratelimited", t0 + 30s); });
     t->db().transact([&](ws::store_tx& tx) {
-        auto due = tx.due_outbox(t0 + 10s, 10);
-        REQUIRE(due.size() == 2);
-        CHECK(due[0].id == b);
-        CHECK(due[1].id == c);
-        due = tx.due_outbox(t0 + 30s, 10);
+        tx.mark_outbox_retry(a, "ratelimited", t0 + 30s);
+        tx.release_outbox(b);
+    });
+    CHECK(claim_ids(t->db(), t0 + 10s) == std::vector<std::int64_t>{b, c});
+    release_all(t->db(), {b, c});
+    t->db().transact([&](ws::store_tx& tx) {
+        auto due = tx.claim_outbox(t0 + 30s, 60s, 10);
         REQUIRE(due.size() == 3);
         CHECK(due[0].id == a);
         CHECK(due[0].attempts == 1);
         CHECK(due[0].last_error == "ratelimited");
         CHECK(due[0].next_attempt_at == t0 + 30s);
+        // Marked and released rows are not "lost leases".
+        CHECK_FALSE(due[0].lease_expired);
+        CHECK_FALSE(due[1].lease_expired);
     });
 
     t->db().transact([&](ws::store_tx& tx) {
         tx.mark_outbox_delivered(a, t0 + 31s);
         tx.mark_outbox_dead(b, "channel_not_found");
+        tx.release_outbox(c);
     });
     t->db().transact([&](ws::store_tx& tx) {
-        auto due = tx.due_outbox(t0 + 1h, 10);
-        REQUIRE(due.size() == 1);
-        CHECK(due[0].id == c);
+        CHECK(ids_of(tx.claim_outbox(t0 + 1h, 60s, 10)) == std::vector<std::int64_t>{c});
         CHECK(tx.pending_outbox_count() == 1);
         // A late retry of a delivered message must not resurrect it.
         tx.mark_outbox_retry(a, "late", t0);
@@ -694,41 +723,144 @@ TEST_CASE("due outbox messages come oldest first and wait for their retry time",
     });
 }
 
-TEST_CASE("an incident's later messages wait while an earlier one backs off", "[store]") {
+TEST_CASE("an incident's later messages wait while an earlier barrier backs off", "[store]") {
     EACH_BACKEND(t);
     const std::string x = "INC-20240115-0001", y = "INC-20240115-0002";
     std::int64_t x1 = 0, x2 = 0, y1 = 0, x3 = 0;
     t->db().transact([&](ws::store_tx& tx) {
         x1 = tx.enqueue_outbox({x, "create_channel", {{"name", "incident-x"}}}, t0);
-        x2 = tx.enqueue_outbox({x, "set_topic", {}}, t0);
-        y1 = tx.enqueue_outbox({y, "post", {}}, t0);
-        x3 = tx.enqueue_outbox({x, "post", {}}, t0);
+        x2 = tx.enqueue_outbox({x, "set_topic", {{"channel", "$incident"}}}, t0);
+        y1 = tx.enqueue_outbox({y, "post", {{"channel", "$incident"}}}, t0);
+        x3 = tx.enqueue_outbox({x, "post", {{"channel", "$incident"}}}, t0);
     });
     t->db().transact([&](ws::store_tx& tx) { tx.mark_outbox_retry(x1, "timeout", t0 + 1min); });
-    t->db().transact([&](ws::store_tx& tx) {
-        auto due = tx.due_outbox(t0 + 1s, 10);
-        REQUIRE(due.size() == 1);
-        CHECK(due[0].id == y1);  // x2 and x3 wait behind x1
-    });
-    t->db().transact([&](ws::store_tx& tx) {
-        auto due = tx.due_outbox(t0 + 1min, 10);
-        REQUIRE(due.size() == 4);
-        CHECK(due[0].id == x1);
-        CHECK(due[1].id == x2);
-        CHECK(due[2].id == y1);
-        CHECK(due[3].id == x3);
-    });
+    CHECK(claim_ids(t->db(), t0 + 1s) == std::vector<std::int64_t>{y1});  // x2, x3 wait for x1
+    release_all(t->db(), {y1});
+    const auto all = claim_ids(t->db(), t0 + 1min);
+    CHECK(all == std::vector<std::int64_t>{x1, x2, y1, x3});
+    release_all(t->db(), all);
     // A dead message no longer holds the others back.
     t->db().transact([&](ws::store_tx& tx) {
         tx.mark_outbox_retry(x1, "timeout", t0 + 1h);
         tx.mark_outbox_dead(x1, "gave up");
     });
+    CHECK(claim_ids(t->db(), t0 + 1s) == std::vector<std::int64_t>{x2, y1, x3});
+}
+
+TEST_CASE("a message waits for an older row of its own lane, not for other lanes", "[store]") {
+    EACH_BACKEND(t);
+    const std::string x = "INC-20240115-0001";
+    std::int64_t topic = 0, invite = 0, post = 0, pin = 0, announce = 0, reply = 0;
     t->db().transact([&](ws::store_tx& tx) {
-        auto due = tx.due_outbox(t0 + 1s, 10);
-        REQUIRE(due.size() == 3);
-        CHECK(due[0].id == x2);
-        CHECK(due[2].id == x3);
+        topic = tx.enqueue_outbox({x, "set_topic", {{"channel", "$incident"}}}, t0);
+        invite = tx.enqueue_outbox({x, "invite", {{"channel", "$incident"}}}, t0);
+        post = tx.enqueue_outbox({x, "post", {{"channel", "$incident"}, {"ref", "card"}}}, t0);
+        pin = tx.enqueue_outbox({x, "pin", {{"channel", "$incident"}, {"ref", "card"}}}, t0);
+        announce = tx.enqueue_outbox({x, "post", {{"channel", "incidents"}}}, t0);
+        reply = tx.enqueue_outbox({x, "reply", {{"text", "ok"}}}, t0);
     });
+    t->db().transact([&](ws::store_tx& tx) {
+        const auto rows = tx.claim_outbox(t0, 60s, 10);
+        REQUIRE(rows.size() == 6);
+        CHECK(rows[0].lane == "topic");
+        CHECK(rows[1].lane == "invite");
+        CHECK(rows[2].lane == "chan:$incident");
+        CHECK(rows[3].lane == "chan:$incident");
+        CHECK(rows[4].lane == "chan:incidents");
+        CHECK(rows[5].lane == "reply");
+        for (const auto& r : rows)
+            tx.release_outbox(r.id);
+        // A failed topic holds back nothing else; a failed post holds back its pin only.
+        tx.mark_outbox_retry(topic, "timeout", t0 + 1min);
+        tx.mark_outbox_retry(post, "timeout", t0 + 1min);
+    });
+    CHECK(claim_ids(t->db(), t0 + 1s) == std::vector<std::int64_t>{invite, announce, reply});
+}
+
+TEST_CASE("leased messages are claimed once until their lease runs out", "[store]") {
+    EACH_BACKEND(t);
+    const std::string x = "INC-20240115-0001", y = "INC-20240115-0002";
+    std::int64_t x1 = 0, x2 = 0, y1 = 0;
+    t->db().transact([&](ws::store_tx& tx) {
+        x1 = tx.enqueue_outbox({x, "post", {{"channel", "$incident"}}}, t0);
+        x2 = tx.enqueue_outbox({x, "set_topic", {{"channel", "$incident"}}}, t0);
+        y1 = tx.enqueue_outbox({y, "post", {{"channel", "$incident"}}}, t0);
+    });
+    CHECK(claim_ids(t->db(), t0, 1) == std::vector<std::int64_t>{x1});
+    // x2 is in another lane, but its incident is being delivered by the first claim.
+    CHECK(claim_ids(t->db(), t0 + 1s) == std::vector<std::int64_t>{y1});
+    CHECK(claim_ids(t->db(), t0 + 59s).empty());
+    // The first claimer died: once its lease has run out, the row is claimed again, flagged.
+    t->db().transact([&](ws::store_tx& tx) {
+        const auto rows = tx.claim_outbox(t0 + 61s, 60s, 10);
+        REQUIRE(ids_of(rows) == std::vector<std::int64_t>{x1, x2, y1});
+        CHECK(rows[0].lease_expired);
+        CHECK_FALSE(rows[1].lease_expired);
+        CHECK(rows[2].lease_expired);
+        tx.mark_outbox_delivered(x1, t0 + 62s);
+        CHECK(tx.pending_outbox_count() == 2);
+    });
+    CHECK(claim_ids(t->db(), t0 + 62s).empty());
+}
+
+TEST_CASE("concurrent claimers get disjoint rows and deliver each incident in order", "[store]") {
+    EACH_BACKEND(t);
+    constexpr int incidents = 12, per_incident = 8;
+    t->db().transact([&](ws::store_tx& tx) {
+        for (int i = 0; i < per_incident; ++i) {
+            for (int n = 0; n < incidents; ++n) {
+                const char* kind = i % 3 == 0 ? "post" : i % 3 == 1 ? "set_topic" : "invite";
+                tx.enqueue_outbox(
+                    {"INC-" + std::to_string(n), kind, {{"channel", "$incident"}, {"i", i}}}, t0);
+            }
+        }
+    });
+    std::mutex mu;
+    std::vector<std::int64_t> claimed;
+    std::map<std::int64_t, std::pair<std::string, long>> marked;  // id -> incident, seq
+    std::atomic<long> seq{0};
+    std::atomic<int> failures{0};
+    in_parallel(6, [&](int) {
+        try {
+            for (int idle = 0; idle < 50;) {
+                std::vector<ws::outbox_row> got;
+                t->db().transact([&](ws::store_tx& tx) { got = tx.claim_outbox(t0, 10min, 5); });
+                if (got.empty()) {
+                    ++idle;
+                    std::this_thread::sleep_for(2ms);
+                    continue;
+                }
+                idle = 0;
+                for (const auto& row : got) {
+                    {
+                        std::lock_guard lock(mu);
+                        claimed.push_back(row.id);
+                    }
+                    t->db().transact([&](ws::store_tx& tx) {
+                        tx.mark_outbox_delivered(row.id, t0);
+                        // Numbered before the commit, so the next claim of the incident (which
+                        // needs this commit) can only number later.
+                        const long n = ++seq;
+                        std::lock_guard lock(mu);
+                        marked[row.id] = {row.message.incident_id, n};
+                    });
+                }
+            }
+        } catch (const std::exception& e) {
+            UNSCOPED_INFO(e.what());
+            ++failures;
+        }
+    });
+    CHECK(failures == 0);
+    CHECK(claimed.size() == static_cast<std::size_t>(incidents * per_incident));
+    CHECK(std::set<std::int64_t>(claimed.begin(), claimed.end()).size() == claimed.size());
+    // Ids grow in write order, so per incident the marks must come in id order.
+    std::map<std::string, long> last_seq;
+    for (const auto& [id, mark] : marked) {
+        CAPTURE(id, mark.first);
+        CHECK(mark.second > last_seq[mark.first]);
+        last_seq[mark.first] = mark.second;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ class recording_chat final : public chat::chat_platform {
 
     chat::channel_info create_channel(const std::string& name, bool is_private) override {
         std::lock_guard lock(mutex_);
-        fail_if_asked();
+        fail_if_asked("create");
         for (const auto& taken : taken_names) {
             if (taken == name)
                 throw chat::chat_error("name_taken", "name taken", false);
@@ -40,7 +40,7 @@ class recording_chat final : public chat::chat_platform {
     }
     std::string post_message(const std::string& channel, const chat::message& msg) override {
         std::lock_guard lock(mutex_);
-        fail_if_asked();
+        fail_if_asked("post");
         const std::string ts = "1700000000." + std::to_string(100000 + calls.size());
         calls.push_back({"post", channel, msg.text, ts});
         return ts;
@@ -48,12 +48,12 @@ class recording_chat final : public chat::chat_platform {
     void update_message(const std::string& channel, const std::string& ts,
                         const chat::message& msg) override {
         std::lock_guard lock(mutex_);
-        fail_if_asked();
+        fail_if_asked("update");
         calls.push_back({"update", channel, msg.text, ts});
     }
     void pin(const std::string& channel, const std::string& ts) override {
         std::lock_guard lock(mutex_);
-        fail_if_asked();
+        fail_if_asked("pin");
         calls.push_back({"pin", channel, {}, ts});
     }
     void post_ephemeral(const std::string& channel, const std::string&,
@@ -75,18 +75,19 @@ class recording_chat final : public chat::chat_platform {
 
     std::vector<call> calls;
     std::vector<std::string> taken_names;
-    int fail_next = 0;  // how many upcoming calls fail
+    int fail_next = 0;      // how many upcoming calls fail
+    std::string fail_only;  // when set, only calls of this method ("post", "invite", ...) fail
     std::string fail_code = "internal_error";
     bool fail_retryable = true;
 
   private:
     void record(const std::string& method, const std::string& channel, const std::string& text) {
         std::lock_guard lock(mutex_);
-        fail_if_asked();
+        fail_if_asked(method);
         calls.push_back({method, channel, text, {}});
     }
-    void fail_if_asked() {
-        if (fail_next > 0) {
+    void fail_if_asked(const std::string& method) {
+        if (fail_next > 0 && (fail_only.empty() || fail_only == method)) {
             --fail_next;
             throw chat::chat_error(fail_code, "injected failure", fail_retryable, 0);
         }
