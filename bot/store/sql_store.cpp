@@ -516,9 +516,17 @@ class sql_tx final : public store_tx {
             out.push_back(std::move(o));
         }
         if (!out.empty()) {
-            // The ids came from the database as integers: nothing to quote.
-            c_.exec("UPDATE outbox SET lease_until = $1 WHERE id IN (" + ids + ")",
-                    {format_db_time(now + lease)});
+            // The id list is a parameter, not SQL text: one statement for every claim, so the
+            // prepared-statement cache does not grow with each distinct list.
+            if (pg_) {
+                c_.exec("UPDATE outbox SET lease_until = $1 WHERE id = ANY($2::bigint[])",
+                        {format_db_time(now + lease), "{" + ids + "}"});
+            } else {
+                c_.exec(
+                    "UPDATE outbox SET lease_until = $1 WHERE id IN (SELECT value FROM "
+                    "json_each($2))",
+                    {format_db_time(now + lease), "[" + ids + "]"});
+            }
         }
         return out;
     }

@@ -46,6 +46,8 @@ class sqlite_connection final : public sql_connection {
             // the writers instead.
             db_.exec("PRAGMA wal_autocheckpoint=0");
         }
+        // After a burst the WAL file is cut back to this once it has been checkpointed.
+        db_.exec("PRAGMA journal_size_limit=67108864");
         if (sqlite3_db_readonly(db_.getHandle(), "main") == 1) {
             throw sql_error(sql_error::kind::other, "the database file is read-only");
         }
@@ -148,6 +150,11 @@ class sqlite_connection final : public sql_connection {
     prepared& prepare(const std::string& sql) {
         auto it = statements_.find(sql);
         if (it == statements_.end()) {
+            // The code's statements are a fixed set well below this; a query built with values
+            // in its text would otherwise grow the cache without end. Nothing is mid-step here
+            // (one statement runs at a time), so dropping them all is safe.
+            if (statements_.size() >= max_cached_statements)
+                statements_.clear();
             try {
                 prepared p;
                 p.statement = std::make_unique<SQLite::Statement>(db_, sql);
@@ -177,6 +184,7 @@ class sqlite_connection final : public sql_connection {
 
     SQLite::Database db_;
     // Prepared once per connection; the set of statements is fixed by the code, so it stays small.
+    static constexpr std::size_t max_cached_statements = 256;
     std::unordered_map<std::string, prepared> statements_;
     bool broken_ = false;
 };
