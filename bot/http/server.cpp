@@ -1,5 +1,7 @@
 #include "bot/http/server.hpp"
 
+#include <pthread.h>
+
 #include <charconv>
 #include <stdexcept>
 #include <utility>
@@ -111,6 +113,7 @@ net::awaitable<void> accept_loop(server_core& core) {
 }
 
 void run_io(server_core& core) {
+    pthread_setname_np(pthread_self(), "http-io");
     for (;;) {
         try {
             core.ioc.run();

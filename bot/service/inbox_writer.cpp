@@ -1,5 +1,6 @@
 #include "bot/service/inbox_writer.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 namespace warroom::service {
@@ -35,6 +36,7 @@ void inbox_writer::stop() {
 }
 
 void inbox_writer::run() {
+    pthread_setname_np(pthread_self(), "inbox-writer");
     std::vector<pending> batch;
     std::vector<store::inbox_item> items;
     for (;;) {

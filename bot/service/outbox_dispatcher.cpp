@@ -168,8 +168,10 @@ bool outbox_dispatcher::attempt(const store::outbox_row& row) {
         }
         const auto wait =
             e.retry_after_s() > 0 ? std::chrono::seconds{e.retry_after_s()} : backoff(row.attempts);
-        spdlog::warn("outbox {}: {} will retry in {}s: {}", row.id, row.message.kind, wait.count(),
-                     e.code());
+        // Shutting down is not a delivery problem; the row simply waits for the next start.
+        spdlog::log(e.code() == "cancelled" ? spdlog::level::debug : spdlog::level::warn,
+                    "outbox {}: {} will retry in {}s: {}", row.id, row.message.kind, wait.count(),
+                    e.code());
         db_.transact([&](store::store_tx& tx) {
             tx.mark_outbox_retry(row.id, e.code(), clock_.now() + wait);
         });
