@@ -7,7 +7,8 @@
 # starts slack_sim_server (rate limits off) and `warroom run` in Slack HTTP mode against it, then:
 #   - RSS of the idle bot (VmRSS);
 #   - declare end to end: /incident create SEV2 "bench" through the simulator's control API until
-#     pins.add answered ok; wall time and the Web API calls from conversations.create to pins.add;
+#     pins.add answered ok; wall time and the Web API calls from conversations.create to pins.add
+#     with their arrival offsets (ms after create);
 #   - loadgen, signed distinct slash commands on POST /slack/events (the ack path: verify, group
 #     commit into the durable inbox, ack): closed loop 200 connections 10 s, open loop 5,000 req/s
 #     on 50 connections 10 s (latency from the scheduled time), closed loop 10 connections 10 s;
@@ -167,8 +168,11 @@ end = next(i for i, c in enumerate(calls) if c["method"] == "pins.add" and c["ok
 path = calls[start:end + 1]
 t0 = int(sys.argv[1])
 span = calls[end]["at_ms"] - calls[start]["at_ms"]
-names = " ".join(c["method"] + ("" if c["ok"] else "(failed)") for c in path)
-print("%d ms to pins.add; %d calls on the path (%d ms create->pin): %s"
+# Arrival offsets show which calls went out together (the outbox runs independent lanes in
+# parallel: topic, invite and the post after create; the pin after the post).
+names = " ".join("%s@%d%s" % (c["method"], c["at_ms"] - calls[start]["at_ms"],
+                              "" if c["ok"] else "(failed)") for c in path)
+print("%d ms to pins.add; %d calls from create to pin (%d ms): %s"
       % (calls[end]["at_ms"] - t0, len(path), span, names))' "$t0")" || declare_line="?"
         # Wall clock both sides (the simulator stamps calls with the system clock, in ms); the
         # poll loop's own latency is printed separately.
