@@ -341,7 +341,8 @@ void slack_chat::invite(const std::string& channel, const std::vector<std::strin
 std::string slack_chat::post_message(const std::string& channel, const chat::message& msg) {
     // A user id posts into the bot's DM with that user.
     const std::string id = looks_like_user_id(channel) ? channel : resolve_channel(channel);
-    nlohmann::json args{{"channel", id}, {"text", mention_users(msg.text)}, {"unfurl_links", false}};
+    nlohmann::json args{
+        {"channel", id}, {"text", mention_users(msg.text)}, {"unfurl_links", false}};
     if (const auto blocks = blocks_of(msg); !blocks.empty())
         args["blocks"] = blocks;
     if (msg.outbox_id != 0) {
@@ -371,11 +372,10 @@ void slack_chat::update_message(const std::string& channel, const std::string& t
     const std::string id = resolve_channel(channel);
     // blocks always sent, [] when none, so blocks of the previous revision do not linger;
     // text over 4,000 characters is msg_too_long on chat.update (§8.1).
-    api_.call("chat.update",
-              {{"channel", id},
-               {"ts", ts},
-               {"text", truncate_chars(mention_users(msg.text), 4000)},
-               {"blocks", blocks_of(msg)}});
+    api_.call("chat.update", {{"channel", id},
+                              {"ts", ts},
+                              {"text", truncate_chars(mention_users(msg.text), 4000)},
+                              {"blocks", blocks_of(msg)}});
 }
 
 void slack_chat::pin(const std::string& channel, const std::string& ts) {
@@ -429,6 +429,9 @@ void slack_chat::reply(const nlohmann::json& target, const std::string& text) {
                 url, {{"response_type", "ephemeral"}, {"replace_original", false}, {"text", text}});
             return;
         } catch (const slack_api_error& e) {
+            // Shutting down: the outbox keeps the reply for the next start, response_url and all.
+            if (e.code() == "cancelled")
+                throw;
             // A response_url lives 30 minutes and 5 uses (§1.4); the ephemeral post still works.
             spdlog::debug("slack reply: response_url failed ({}), posting ephemeral", e.code());
         }
@@ -487,12 +490,12 @@ std::optional<std::string> slack_chat::find_posted(const std::string& channel,
 
 std::optional<slack_chat::fetched_message> slack_chat::fetch_message(const std::string& channel,
                                                                      const std::string& ts) {
-    const auto res = api_.call("conversations.history", {{"channel", resolve_channel(channel)},
-                                                          {"latest", ts},
-                                                          {"inclusive", true},
-                                                          {"limit", 1}});
+    const auto res = api_.call(
+        "conversations.history",
+        {{"channel", resolve_channel(channel)}, {"latest", ts}, {"inclusive", true}, {"limit", 1}});
     for (const auto& m : res.value("messages", nlohmann::json::array())) {
-        if (m.value("ts", "") == ts) return fetched_message{m.value("user", ""), m.value("text", "")};
+        if (m.value("ts", "") == ts)
+            return fetched_message{m.value("user", ""), m.value("text", "")};
     }
     return std::nullopt;
 }
@@ -504,14 +507,16 @@ nlohmann::json blocks_of(const chat::message& msg) {
         domain::incident inc;
         inc.id = j.value("id", "");
         inc.title = j.value("title", "");
-        inc.severity = domain::parse_severity(j.value("severity", "SEV2")).value_or(domain::severity::sev2);
+        inc.severity =
+            domain::parse_severity(j.value("severity", "SEV2")).value_or(domain::severity::sev2);
         inc.status = domain::parse_status(j.value("status", "investigating"))
                          .value_or(domain::status::investigating);
         inc.commander = j.value("commander", "");
         inc.channel_id = j.value("channel_id", "");
         inc.channel_name = j.value("channel_name", "");
         inc.is_private = j.value("is_private", false);
-        if (j.value("acknowledged", false)) inc.acknowledged_at = domain::time_point{};
+        if (j.value("acknowledged", false))
+            inc.acknowledged_at = domain::time_point{};
         const std::string text = mention_users(msg.text);
         return msg.card.value("kind", "") == "announce" ? announce_card(inc, text)
                                                         : incident_card(inc, text);
@@ -534,7 +539,8 @@ std::string mention_users(const std::string& text) {
                                        (text[j] >= '0' && text[j] <= '9') || text[j] == '_')) {
                 ++j;
             }
-            const bool word_ends = j == text.size() || !std::isalnum(static_cast<unsigned char>(text[j]));
+            const bool word_ends =
+                j == text.size() || !std::isalnum(static_cast<unsigned char>(text[j]));
             if (j - i >= 4 && word_ends) {
                 out += "<@" + text.substr(i + 1, j - i - 1) + ">";
                 i = j;

@@ -461,6 +461,23 @@ TEST_CASE("Cancelling the client ends a long back-off at once and refuses furthe
     CHECK(h.server.requests("conversations.setTopic").size() == 1);
 }
 
+TEST_CASE("A reply during shutdown stays in the outbox instead of falling back to an ephemeral",
+          "[slack][web_api]") {
+    harness h;
+    h.api->cancel();
+    const json target{{"channel", "C123ABC"},
+                      {"user", "U123ABC"},
+                      {"response_url", h.server.base_url() + "/hooks/T1/B1/x"}};
+    try {
+        h.chat->reply(target, "Declared INC-20261129-0001");
+        FAIL("a reply after cancel() must fail");
+    } catch (const chat::chat_error& e) {
+        CHECK(e.code() == "cancelled");
+        CHECK(e.retryable());
+    }
+    CHECK(h.server.requests().empty());
+}
+
 TEST_CASE("A burst of 5xx is retried with exponential back-off and then succeeds",
           "[slack][web_api]") {
     harness h;
