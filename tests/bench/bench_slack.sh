@@ -223,7 +223,7 @@ print("%d ms to pins.add; %d calls from create to pin (%d ms): %s"
     PIDS=()
     if grep -qiE '\b(error|critical)\b' "$TMP/bot-$name.log"; then
         echo "bot log (errors, first 5):"
-        grep -iE '\b(error|critical)\b' "$TMP/bot-$name.log" | head -5
+        grep -m 5 -iE '\b(error|critical)\b' "$TMP/bot-$name.log"
     fi
 }
 
