@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "integration/service_fixture.hpp"
+#include "support/forwarding_chat.hpp"
 
 using warroom::testing::service_fixture;
 using namespace std::chrono_literals;
@@ -356,13 +357,10 @@ namespace {
 
 /// Passes calls on to a recording_chat; set_topic and invite hold until the card has been
 /// posted, so a dispatcher that puts them on the post's path never finishes them in time.
-class gated_chat final : public warroom::chat::chat_platform {
+class gated_chat final : public warroom::testing::forwarding_chat {
   public:
-    explicit gated_chat(warroom::testing::recording_chat& inner) : inner_(inner) {}
+    explicit gated_chat(warroom::testing::recording_chat& inner) : forwarding_chat(inner) {}
 
-    warroom::chat::channel_info create_channel(const std::string& name, bool priv) override {
-        return inner_.create_channel(name, priv);
-    }
     void set_topic(const std::string& channel, const std::string& topic) override {
         held_ += wait_for_post() ? 0 : 1;
         inner_.set_topic(channel, topic);
@@ -381,20 +379,6 @@ class gated_chat final : public warroom::chat::chat_platform {
         posted_cv_.notify_all();
         return ts;
     }
-    void update_message(const std::string& channel, const std::string& ts,
-                        const warroom::chat::message& msg) override {
-        inner_.update_message(channel, ts, msg);
-    }
-    void pin(const std::string& channel, const std::string& ts) override {
-        inner_.pin(channel, ts);
-    }
-    void post_ephemeral(const std::string& channel, const std::string& user,
-                        const std::string& text) override {
-        inner_.post_ephemeral(channel, user, text);
-    }
-    std::optional<warroom::chat::user_info> lookup_user(const std::string& user) override {
-        return inner_.lookup_user(user);
-    }
 
     /// Calls that gave up waiting for the post (the post was queued behind them).
     int held() const { return held_.load(); }
@@ -405,7 +389,6 @@ class gated_chat final : public warroom::chat::chat_platform {
         return posted_cv_.wait_for(lock, 5s, [this] { return posted_; });
     }
 
-    warroom::testing::recording_chat& inner_;
     std::mutex mutex_;
     std::condition_variable posted_cv_;
     bool posted_ = false;

@@ -14,6 +14,7 @@
 #include "bot/slack/web_api.hpp"
 #include "integration/slack_fixture.hpp"
 #include "slack_sim/simulator.hpp"
+#include "support/forwarding_chat.hpp"
 
 using namespace warroom;
 using namespace std::chrono_literals;
@@ -54,8 +55,10 @@ TEST_CASE("a slash command over HTTP declares an incident with its war room, car
     // The card is Block Kit with the incident's buttons.
     std::vector<std::string> buttons;
     for (const auto& block : (*card)["blocks"]) {
-        if (block["type"] != "actions") continue;
-        for (const auto& el : block["elements"]) buttons.push_back(el["action_id"]);
+        if (block["type"] != "actions")
+            continue;
+        for (const auto& el : block["elements"])
+            buttons.push_back(el["action_id"]);
     }
     CHECK(buttons == std::vector<std::string>{"incident_ack", "incident_update",
                                               "incident_severity", "incident_resolve"});
@@ -111,7 +114,8 @@ TEST_CASE("war-room commands, mentions, pins and reactions update the cards and 
     REQUIRE(inc);
     const auto events = f.rt->service->events(inc->id);
     std::vector<std::string> kinds;
-    for (const auto& e : events) kinds.emplace_back(domain::to_string(e.kind));
+    for (const auto& e : events)
+        kinds.emplace_back(domain::to_string(e.kind));
     CHECK(std::find(kinds.begin(), kinds.end(), "note") != kinds.end());
     CHECK(std::find(kinds.begin(), kinds.end(), "message_pinned") != kinds.end());
     CHECK(std::find(kinds.begin(), kinds.end(), "resolved") != kinds.end());
@@ -141,7 +145,8 @@ TEST_CASE("every Slack delivery duplicated still applies each command once",
     CHECK(f.calls("conversations.create") == 1);
     int rooms = 0;
     for (const auto& c : s["channels"]) {
-        if (c["name"].get<std::string>().starts_with("incident-")) ++rooms;
+        if (c["name"].get<std::string>().starts_with("incident-"))
+            ++rooms;
     }
     CHECK(rooms == 1);
 }
@@ -150,17 +155,16 @@ TEST_CASE("bad signatures, stale timestamps and malformed bodies are refused and
           "[integration][slack]") {
     slack_fixture f;
     slack::http_client client(slack::http_client_options{});
-    const auto now = std::to_string(
-        std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
-    const std::string body = "command=%2Fincident&text=create+SEV1+x&user_id=U_ALICE&"
-                             "channel_id=C_GENERAL&trigger_id=t1";
+    const auto now = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+    const std::string body =
+        "command=%2Fincident&text=create+SEV1+x&user_id=U_ALICE&"
+        "channel_id=C_GENERAL&trigger_id=t1";
     const auto post = [&](const std::string& ts, const std::string& sig, const std::string& b,
                           const std::string& type) {
-        return client.post(f.endpoint(),
-                           {{"X-Slack-Request-Timestamp", ts}, {"X-Slack-Signature", sig}}, b,
-                           type);
+        return client.post(
+            f.endpoint(), {{"X-Slack-Request-Timestamp", ts}, {"X-Slack-Signature", sig}}, b, type);
     };
     const std::string form = "application/x-www-form-urlencoded";
     CHECK(post(now, "v0=" + std::string(64, '0'), body, form).status == 401);
@@ -168,8 +172,7 @@ TEST_CASE("bad signatures, stale timestamps and malformed bodies are refused and
     const std::string stale = std::to_string(std::stoll(now) - 600);
     CHECK(post(stale, slack::sign_request("sim-secret", stale, body), body, form).status == 401);
     const std::string bad_json = "{\"type\":\"event_callback\",";
-    CHECK(post(now, slack::sign_request("sim-secret", now, bad_json), bad_json,
-               "application/json")
+    CHECK(post(now, slack::sign_request("sim-secret", now, bad_json), bad_json, "application/json")
               .status == 400);
     const std::string bad_form = "payload=%ZZ";
     CHECK(post(now, slack::sign_request("sim-secret", now, bad_form), bad_form, form).status ==
@@ -211,7 +214,8 @@ struct socket_fixture {
         cfg.slack_api_url = sim.api_url();
         cfg.slack_bot_token = sim.options().bot_token;
         cfg.slack_app_token = sim.options().app_token;
-        if (std::getenv("WARROOM_TEST_DEBUG")) spdlog::set_level(spdlog::level::debug);
+        if (std::getenv("WARROOM_TEST_DEBUG"))
+            spdlog::set_level(spdlog::level::debug);
         rt = app::start_runtime(cfg, std::make_unique<domain::system_clock>());
         bot = std::make_unique<app::slack_app>(*rt);
         bot->start();
@@ -226,7 +230,8 @@ struct socket_fixture {
     bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (!pred()) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
+            if (std::chrono::steady_clock::now() > deadline)
+                return false;
             std::this_thread::sleep_for(20ms);
         }
         return true;
@@ -236,7 +241,8 @@ struct socket_fixture {
         int n = 0;
         const json state = sim.state();  // iterating a temporary's member would dangle
         for (const auto& c : state["channels"]) {
-            if (c["name"].get<std::string>().starts_with("incident-")) ++n;
+            if (c["name"].get<std::string>().starts_with("incident-"))
+                ++n;
         }
         return n;
     }
@@ -329,21 +335,12 @@ namespace {
 /// Passes calls on to the real Slack platform. `lose_answers` posts reach Slack but answer
 /// with a timeout, as when the connection drops after Slack applied the call; `die_after_post`
 /// throws something no dispatcher catches, as if the process died right after the call.
-class lossy_chat final : public chat::chat_platform {
+class lossy_chat final : public warroom::testing::forwarding_chat {
   public:
     struct crash {};
 
-    explicit lossy_chat(chat::chat_platform& inner) : inner_(inner) {}
+    explicit lossy_chat(chat::chat_platform& inner) : forwarding_chat(inner) {}
 
-    chat::channel_info create_channel(const std::string& name, bool priv) override {
-        return inner_.create_channel(name, priv);
-    }
-    void set_topic(const std::string& channel, const std::string& topic) override {
-        inner_.set_topic(channel, topic);
-    }
-    void invite(const std::string& channel, const std::vector<std::string>& users) override {
-        inner_.invite(channel, users);
-    }
     std::string post_message(const std::string& channel, const chat::message& msg) override {
         auto ts = inner_.post_message(channel, msg);
         if (die_after_post) {
@@ -356,30 +353,9 @@ class lossy_chat final : public chat::chat_platform {
         }
         return ts;
     }
-    void update_message(const std::string& channel, const std::string& ts,
-                        const chat::message& msg) override {
-        inner_.update_message(channel, ts, msg);
-    }
-    void pin(const std::string& channel, const std::string& ts) override {
-        inner_.pin(channel, ts);
-    }
-    void post_ephemeral(const std::string& channel, const std::string& user,
-                        const std::string& text) override {
-        inner_.post_ephemeral(channel, user, text);
-    }
-    std::optional<chat::user_info> lookup_user(const std::string& user) override {
-        return inner_.lookup_user(user);
-    }
-    std::optional<std::string> find_posted(const std::string& channel, std::int64_t outbox_id,
-                                           std::chrono::system_clock::time_point since) override {
-        return inner_.find_posted(channel, outbox_id, since);
-    }
 
     int lose_answers = 0;
     bool die_after_post = false;
-
-  private:
-    chat::chat_platform& inner_;
 };
 
 /// The service with a manual clock and its outbox delivering to the simulator.
