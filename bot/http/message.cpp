@@ -2,13 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include <boost/algorithm/string/predicate.hpp>
+#include <boost/beast/core/string.hpp>
 
 namespace warroom::http {
 
 std::string request::header(std::string_view name) const {
     for (const auto& [key, value] : headers) {
-        if (boost::algorithm::iequals(key, name))
+        // ASCII-only comparison: boost::algorithm's copies the global std::locale on every call.
+        if (boost::beast::iequals(key, name))
             return value;
     }
     return {};

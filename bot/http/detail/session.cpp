@@ -7,7 +7,6 @@
 #include <utility>
 
 #include <spdlog/spdlog.h>
-#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -15,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/read_size.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 
@@ -86,7 +86,7 @@ bool is_field_value(std::string_view s) {
 
 // Framing headers belong to the server; a handler's copy would contradict them.
 bool is_reserved(std::string_view name) {
-    using boost::algorithm::iequals;
+    using boost::beast::iequals;  // ASCII only, no std::locale per call
     return iequals(name, "content-length") || iequals(name, "connection") ||
            iequals(name, "server") || iequals(name, "transfer-encoding") ||
            iequals(name, "content-type");
@@ -100,7 +100,7 @@ response error_text(int status, std::string reason) {
 
 bool expects_continue(const bhttp::request<bhttp::string_body>& msg) {
     const auto it = msg.find(bhttp::field::expect);
-    return it != msg.end() && boost::algorithm::iequals(it->value(), "100-continue");
+    return it != msg.end() && boost::beast::iequals(it->value(), "100-continue");
 }
 
 }  // namespace
