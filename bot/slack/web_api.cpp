@@ -398,7 +398,10 @@ api_response web_api::call_impl(std::string_view token, std::string_view method,
         }
         if (res.status >= 500) {
             const std::string code = "http_" + std::to_string(res.status);
-            if (!can_retry) {
+            // The request reached Slack, which may have acted before failing: a second
+            // chat.postMessage could post twice. The caller decides (the outbox looks the
+            // message up before it posts again).
+            if (!can_retry || !known.idempotent) {
                 throw slack_api_error(code,
                                       "slack " + name + ": HTTP " + std::to_string(res.status) +
                                           " after " + std::to_string(attempt + 1) + " attempts",

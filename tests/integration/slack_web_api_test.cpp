@@ -502,6 +502,21 @@ TEST_CASE("A burst of 5xx is retried with exponential back-off and then succeeds
     }
 }
 
+TEST_CASE("A 5xx on chat.postMessage is not resent by the client: Slack may have posted it",
+          "[slack][web_api]") {
+    harness h;
+    h.server.on("chat.postMessage", [](const recorded&) { return reply{502, "bad gw", {}, 0ms}; });
+    try {
+        h.chat->post_message("C123ABC", chat::message{"Investigating elevated 5xx"});
+        FAIL("expected chat_error");
+    } catch (const chat::chat_error& e) {
+        CHECK(e.code() == "http_502");
+        CHECK(e.retryable());  // the outbox retries, after looking for the message
+    }
+    CHECK(h.server.requests("chat.postMessage").size() == 1);
+    CHECK(h.recorded_sleeps().empty());
+}
+
 TEST_CASE("Back-off is capped at the configured maximum", "[slack][web_api]") {
     harness h;
     for (int attempt = 0; attempt < 40; ++attempt)
