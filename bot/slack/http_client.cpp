@@ -16,6 +16,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "bot/domain/text.hpp"
+
 namespace warroom::slack {
 
 namespace asio = boost::asio;
@@ -64,9 +66,7 @@ parsed_url parse_url(std::string_view text) {
     if (!r)
         throw std::invalid_argument("malformed URL");
     const boost::urls::url_view u = *r;
-    std::string scheme(u.scheme());
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    const std::string scheme = domain::to_lower(u.scheme());
     parsed_url out;
     if (scheme == "https") {
         out.tls = true;
@@ -291,9 +291,7 @@ struct http_client::impl {
         http_response out;
         out.status = static_cast<int>(res.result_int());
         for (const auto& field : res) {
-            std::string name(field.name_string());
-            std::transform(name.begin(), name.end(), name.begin(),
-                           [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+            const std::string name = domain::to_lower(field.name_string());
             auto [it, inserted] = out.headers.emplace(name, std::string(field.value()));
             if (!inserted)
                 it->second += ", " + std::string(field.value());

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <unordered_set>
 
+#include "bot/domain/text.hpp"
 #include "bot/slack/blocks.hpp"
 
 namespace warroom::slack {
@@ -51,12 +52,6 @@ bool tagged_with(const nlohmann::json& m, std::int64_t outbox_id) {
         return id->get<std::int64_t>() == outbox_id;
     // UNCONFIRMED whether Slack hands payload numbers back as numbers; accept a string too.
     return id->is_string() && id->get<std::string>() == std::to_string(outbox_id);
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    return s;
 }
 
 bool is_id(const std::string& s, std::string_view first_chars) {
@@ -180,12 +175,12 @@ void slack_chat::load_users() {
             const std::string id = u["id"].get<std::string>();
             // The legacy username and the display name are what people type after '@'.
             if (u.contains("name") && u["name"].is_string())
-                found[lower(u["name"])] = id;
+                found[domain::to_lower(u["name"].get<std::string>())] = id;
             if (u.contains("profile") && u["profile"].is_object()) {
                 for (const char* key : {"display_name", "display_name_normalized"}) {
                     const std::string v = u["profile"].value(key, "");
                     if (!v.empty())
-                        found.emplace(lower(v), id);
+                        found.emplace(domain::to_lower(v), id);
                 }
             }
         }
@@ -244,7 +239,7 @@ std::optional<std::string> slack_chat::resolve_user(const std::string& user) {
         return std::nullopt;
     if (looks_like_user_id(handle))
         return handle;
-    handle = lower(handle);
+    handle = domain::to_lower(handle);
 
     bool stale = true;
     {

@@ -32,6 +32,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "bot/domain/text.hpp"
 #include "bot/slack/web_api.hpp"
 
 namespace warroom::slack {
@@ -82,9 +83,7 @@ ws_url parse_ws_url(std::string_view text, bool debug_reconnects) {
     if (!r)
         throw std::invalid_argument("apps.connections.open returned a malformed URL");
     const boost::urls::url_view u = *r;
-    std::string scheme(u.scheme());
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    const std::string scheme = domain::to_lower(u.scheme());
     ws_url out;
     if (scheme == "wss") {
         out.tls = true;
