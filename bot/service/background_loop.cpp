@@ -3,11 +3,15 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include "bot/service/thread_priority.hpp"
+
 namespace warroom::service {
 
 background_loop::background_loop(std::string name, std::function<int()> step,
-                                 std::chrono::milliseconds poll)
-    : name_(std::move(name)), step_(std::move(step)), poll_(poll), thread_([this] { run(); }) {}
+                                 std::chrono::milliseconds poll, int nice)
+    : name_(std::move(name)), step_(std::move(step)), poll_(poll), nice_(nice), thread_([this] {
+          run();
+      }) {}
 
 background_loop::~background_loop() {
     stop();
@@ -34,6 +38,8 @@ void background_loop::stop() {
 void background_loop::run() {
     // Named, so `top -H` and profilers show which loop is busy (15 characters at most).
     pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+    if (nice_ > 0)
+        lower_priority(nice_);
     for (;;) {
         int done = 0;
         try {

@@ -15,7 +15,10 @@ namespace warroom::service {
 class background_loop {
   public:
     /// `step` returns how much work it did; an exception is logged and the loop goes on.
-    background_loop(std::string name, std::function<int()> step, std::chrono::milliseconds poll);
+    /// `nice` lowers the thread's CPU priority (0..19, Linux nice): work that follows an
+    /// acknowledgement must not take the CPU from the acknowledgements themselves.
+    background_loop(std::string name, std::function<int()> step, std::chrono::milliseconds poll,
+                    int nice = 0);
     ~background_loop();
     background_loop(const background_loop&) = delete;
     background_loop& operator=(const background_loop&) = delete;
@@ -30,6 +33,7 @@ class background_loop {
     std::string name_;
     std::function<int()> step_;
     std::chrono::milliseconds poll_;
+    int nice_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

@@ -59,7 +59,7 @@ void inbox_writer::run() {
         std::vector<bool> fresh;
         bool ok = true;
         try {
-            db_.transact([&](store::store_tx& tx) { fresh = tx.inbox_enqueue(items); });
+            db_.transact_urgent([&](store::store_tx& tx) { fresh = tx.inbox_enqueue(items); });
             ++batches_;
         } catch (const std::exception& e) {
             ok = false;

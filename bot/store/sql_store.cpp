@@ -712,6 +712,15 @@ class sql_store final : public store {
         });
     }
 
+    void transact_urgent(const std::function<void(store_tx&)>& fn) override {
+        run(
+            [&](sql_connection& c) {
+                sql_tx tx(c);
+                fn(tx);
+            },
+            true);
+    }
+
     int migrate() override {
         const int current = schema_version();
         if (current > latest_schema_version()) {
@@ -798,7 +807,7 @@ class sql_store final : public store {
     /// A checked-out connection; goes back to the pool when the lease ends, unless it broke.
     class lease {
       public:
-        explicit lease(sql_store& s) : store_(s), conn_(s.acquire()) {}
+        explicit lease(sql_store& s, bool urgent = false) : store_(s), conn_(s.acquire(urgent)) {}
         ~lease() { store_.release(std::move(conn_)); }
         lease(const lease&) = delete;
         lease& operator=(const lease&) = delete;
@@ -811,14 +820,23 @@ class sql_store final : public store {
     };
 
     /// First come, first served: a thread that just released a connection and asks again queues
-    /// behind the waiters, so the acknowledging inbox writer is never starved by a busy worker.
-    std::unique_ptr<sql_connection> acquire() {
+    /// behind the waiters, so nobody is starved by a busy worker. Urgent callers (the inbox
+    /// writer, whose commit Slack is waiting for) queue ahead of all others, in their own order.
+    std::unique_ptr<sql_connection> acquire(bool urgent) {
         std::unique_lock lock(mutex_);
         const std::uint64_t ticket = next_ticket_++;
-        waiting_.push_back(ticket);
+        if (urgent) {
+            waiting_.insert(waiting_.begin() + static_cast<std::ptrdiff_t>(urgent_waiting_),
+                            ticket);
+            ++urgent_waiting_;
+        } else {
+            waiting_.push_back(ticket);
+        }
         const bool ready = available_.wait_for(lock, checkout_timeout, [&] {
             return waiting_.front() == ticket && (!idle_.empty() || open_ < pool_size_);
         });
+        if (urgent)
+            --urgent_waiting_;
         if (!ready) {
             waiting_.erase(std::find(waiting_.begin(), waiting_.end(), ticket));
             available_.notify_all();
@@ -859,9 +877,9 @@ class sql_store final : public store {
 
     /// Runs `body` in a transaction on a pooled connection, retrying transient failures.
     template <class Body>
-    void run(Body&& body) {
+    void run(Body&& body, bool urgent = false) {
         for (int attempt = 1;; ++attempt) {
-            lease c(*this);
+            lease c(*this, urgent);
             bool committing = false;
             try {
                 c->begin();
@@ -899,6 +917,7 @@ class sql_store final : public store {
     std::vector<std::unique_ptr<sql_connection>> idle_;
     int open_ = 0;                       // connections that exist: idle plus leased
     std::deque<std::uint64_t> waiting_;  // tickets of threads waiting for a connection, in order
+    std::size_t urgent_waiting_ = 0;     // the first this many of waiting_ are urgent
     std::uint64_t next_ticket_ = 0;
 };
 

@@ -192,6 +192,9 @@ class store {
     /// Runs `fn` in one transaction: committed when fn returns, rolled back when it throws
     /// (the exception propagates). Transient serialization failures are retried.
     virtual void transact(const std::function<void(store_tx&)>& fn) = 0;
+    /// The same, but ahead of every transact() waiting for a connection: for the inbox writer,
+    /// whose callers (Slack, within its 3 s) wait for the commit. FIFO among urgent callers.
+    virtual void transact_urgent(const std::function<void(store_tx&)>& fn) { transact(fn); }
 
     /// Applies pending migrations; returns how many were applied.
     virtual int migrate() = 0;

@@ -323,6 +323,43 @@ TEST_CASE("transact waits for a free connection when every pooled one is busy", 
     CHECK(done == 40);
 }
 
+TEST_CASE("an urgent transaction goes ahead of ordinary ones waiting for the connection",
+          "[store]") {
+    const std::string backend_name = GENERATE(as<std::string>{}, "sqlite", "postgres");
+    CAPTURE(backend_name);
+    auto t = test_db::open(backend_name, 1);
+    if (!t)
+        return;
+    std::mutex order_mu;
+    std::vector<std::string> order;
+    const auto note = [&](const std::string& who) {
+        std::lock_guard lock(order_mu);
+        order.push_back(who);
+    };
+    std::atomic<bool> holding{false}, release{false};
+    std::thread holder([&] {
+        t->db().transact([&](ws::store_tx&) {
+            holding = true;
+            while (!release)
+                std::this_thread::sleep_for(1ms);
+        });
+    });
+    while (!holding)
+        std::this_thread::sleep_for(1ms);
+    // Queued in this order while the holder keeps the only connection (the sleeps only order
+    // the arrivals; nothing is measured).
+    std::thread ordinary1([&] { t->db().transact([&](ws::store_tx&) { note("ordinary 1"); }); });
+    std::this_thread::sleep_for(150ms);
+    std::thread ordinary2([&] { t->db().transact([&](ws::store_tx&) { note("ordinary 2"); }); });
+    std::this_thread::sleep_for(150ms);
+    std::thread urgent([&] { t->db().transact_urgent([&](ws::store_tx&) { note("urgent"); }); });
+    std::this_thread::sleep_for(150ms);
+    release = true;
+    for (auto* th : {&holder, &ordinary1, &ordinary2, &urgent})
+        th->join();
+    CHECK(order == std::vector<std::string>{"urgent", "ordinary 1", "ordinary 2"});
+}
+
 // ---------------------------------------------------------------------------------------------
 // Idempotency
 
