@@ -430,28 +430,128 @@ form_fields decode_form(std::string_view form) {
 
 }  // namespace
 
-slash_request parse_slash_command(std::string_view form) {
-    const form_fields fields = decode_form(form);
+slash_request slash_request_from_form(const form_fields& fields, std::string_view form) {
     if (const std::string* ssl = find_field(fields, "ssl_check"); ssl != nullptr && *ssl == "1") {
         return ssl_check{};
     }
-    // One path for both transports: the form becomes the JSON object Socket Mode would send.
-    // The first occurrence of a repeated field wins, as with find_field.
-    json obj = json::object();
-    for (const auto& [key, value] : fields) {
-        if (!obj.contains(key))
-            obj[key] = value;
-    }
-    slash_command out = slash_command_from_fields(obj);
-    out.body_digest = sha256_hex(form);
+    // Read straight from the fields (this is the acknowledgement path); the first occurrence of
+    // a repeated field wins, as with find_field, and the rules are those of the JSON form.
+    const auto required = [&](std::string_view key) {
+        const std::string* v = find_field(fields, key);
+        if (v == nullptr)
+            throw payload_error("missing " + std::string(key));
+        if (v->empty())
+            throw payload_error("empty " + std::string(key));
+        return *v;
+    };
+    const auto optional = [&](std::string_view key) {
+        const std::string* v = find_field(fields, key);
+        return v != nullptr ? *v : std::string();
+    };
+    slash_command out;
+    out.command = required("command");
+    out.user_id = required("user_id");
+    out.channel_id = required("channel_id");
+    out.text = optional("text");
+    out.user_name = optional("user_name");
+    out.channel_name = optional("channel_name");
+    out.team_id = optional("team_id");
+    out.team_domain = optional("team_domain");
+    out.enterprise_id = optional("enterprise_id");
+    out.response_url = optional("response_url");
+    out.trigger_id = optional("trigger_id");
+    out.api_app_id = optional("api_app_id");
+    const std::string enterprise_install = optional("is_enterprise_install");
+    out.is_enterprise_install = enterprise_install == "true" || enterprise_install == "1";
+    if (out.trigger_id.empty())
+        out.body_digest = sha256_hex(form);
     return out;
+}
+
+slash_request parse_slash_command(std::string_view form) {
+    return slash_request_from_form(decode_form(form), form);
 }
 
 slash_command slash_command_from_json(const json& payload) {
     if (!payload.is_object())
         throw payload_error("slash command payload is not an object");
     slash_command out = slash_command_from_fields(payload);
-    out.body_digest = sha256_hex(dump(payload));
+    if (out.trigger_id.empty())
+        out.body_digest = sha256_hex(dump(payload));
+    return out;
+}
+
+namespace {
+
+/// Appends `s` as a JSON string. Refuses invalid UTF-8, as nlohmann::json's dump() does, so
+/// what is stored always parses back.
+void append_json_string(std::string& out, std::string_view s, std::string_view field) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out.push_back('"');
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            // Length of the sequence from its lead byte; overlong forms, surrogates and code
+            // points past U+10FFFF are invalid.
+            const std::size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+            bool ok = n != 0 && c <= 0xf4 && i + n <= s.size();
+            for (std::size_t k = 1; ok && k < n; ++k)
+                ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+            if (ok && n >= 3) {
+                const auto c1 = static_cast<unsigned char>(s[i + 1]);
+                ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0) &&
+                     !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+            }
+            if (!ok)
+                throw payload_error("invalid UTF-8 in " + std::string(field));
+            out.append(s.substr(i, n));
+            i += n - 1;
+        } else if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c < 0x20) {
+            switch (c) {
+                case '\n': out.append("\\n"); break;
+                case '\r': out.append("\\r"); break;
+                case '\t': out.append("\\t"); break;
+                case '\b': out.append("\\b"); break;
+                case '\f': out.append("\\f"); break;
+                default:
+                    out.append("\\u00");
+                    out.push_back(hex[c >> 4]);
+                    out.push_back(hex[c & 0x0f]);
+            }
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    out.push_back('"');
+}
+
+}  // namespace
+
+std::string slash_command_json(const slash_command& cmd) {
+    const std::pair<std::string_view, const std::string*> fields[] = {
+        {"command", &cmd.command},           {"text", &cmd.text},
+        {"user_id", &cmd.user_id},           {"user_name", &cmd.user_name},
+        {"channel_id", &cmd.channel_id},     {"channel_name", &cmd.channel_name},
+        {"team_id", &cmd.team_id},           {"response_url", &cmd.response_url},
+        {"trigger_id", &cmd.trigger_id},     {"api_app_id", &cmd.api_app_id}};
+    std::string out;
+    std::size_t size = 2;
+    for (const auto& [key, value] : fields)
+        size += key.size() + value->size() + 6;
+    out.reserve(size + size / 8);
+    out.push_back('{');
+    for (const auto& [key, value] : fields) {
+        if (out.size() > 1)
+            out.push_back(',');
+        out.push_back('"');
+        out.append(key);
+        out.append("\":");
+        append_json_string(out, *value, key);
+    }
+    out.push_back('}');
     return out;
 }
 

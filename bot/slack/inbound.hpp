@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/slack/form.hpp"
+
 // Typed parsing of what Slack sends (reference §1, §3, §4, §5). Parsers are tolerant of unknown
 // and extra fields, strict on the fields the bot needs, and throw nothing but payload_error.
 namespace warroom::slack {
@@ -84,7 +86,8 @@ struct slash_command {
     std::string trigger_id;
     std::string api_app_id;
     bool is_enterprise_install = false;
-    /// SHA-256 of the body as received, the idempotency fallback when there is no trigger_id.
+    /// SHA-256 of the body as received: the idempotency fallback, so only computed when there
+    /// is no trigger_id.
     std::string body_digest;
 };
 
@@ -95,6 +98,12 @@ using slash_request = std::variant<slash_command, ssl_check>;
 
 /// From the application/x-www-form-urlencoded body of an HTTP slash command.
 slash_request parse_slash_command(std::string_view form);
+/// The same from the body's already decoded fields (`form` is the raw body, for the digest).
+slash_request slash_request_from_form(const form_fields& fields, std::string_view form);
+/// The command as the JSON object text Socket Mode would send (the fields above that the bot
+/// reads back), written without building a JSON tree: this runs before every acknowledgement.
+/// Throws payload_error when a field is not valid UTF-8.
+std::string slash_command_json(const slash_command& cmd);
 /// From a Socket Mode slash_commands envelope's payload (the same fields as a JSON object).
 slash_command slash_command_from_json(const nlohmann::json& payload);
 

@@ -13,7 +13,8 @@ using nlohmann::json;
 namespace {
 
 http::response answer_json(const std::optional<json>& body) {
-    if (!body) return http::text(200, "");  // an empty 200 is Slack's silent acknowledgement
+    if (!body)
+        return http::text(200, "");  // an empty 200 is Slack's silent acknowledgement
     return http::json(200, *body);
 }
 
@@ -24,21 +25,16 @@ bool is_form(const http::request& req) {
 
 /// The modal a button opens, or empty for buttons that change state through the inbox.
 std::string modal_for_action(const std::string& action_id) {
-    if (action_id == "incident_update") return "update";
-    if (action_id == "incident_resolve") return "resolve";
-    if (action_id == "incident_severity") return "severity";
+    if (action_id == "incident_update")
+        return "update";
+    if (action_id == "incident_resolve")
+        return "resolve";
+    if (action_id == "incident_severity")
+        return "severity";
     return {};
 }
 
 }  // namespace
-
-json to_json(const slash_command& cmd) {
-    return json{{"command", cmd.command},           {"text", cmd.text},
-                {"user_id", cmd.user_id},           {"user_name", cmd.user_name},
-                {"channel_id", cmd.channel_id},     {"channel_name", cmd.channel_name},
-                {"team_id", cmd.team_id},           {"response_url", cmd.response_url},
-                {"trigger_id", cmd.trigger_id},     {"api_app_id", cmd.api_app_id}};
-}
 
 ingress::ingress(std::string signing_secret, const domain::clock& clock,
                  service::inbox_writer& inbox, modal_opener open_modal)
@@ -57,7 +53,7 @@ ingress::decision ingress::decide_slash(const slash_command& cmd) {
     d.store = true;
     d.kind = kind_slash;
     d.key = idempotency_key(cmd);
-    d.payload = to_json(cmd);
+    d.payload = slash_command_json(cmd);
     return d;
 }
 
@@ -66,8 +62,8 @@ ingress::decision ingress::decide_interaction(const interaction& in, json raw) {
     if (const auto* actions = std::get_if<block_actions>(&in)) {
         for (const auto& a : actions->actions) {
             if (const auto modal = modal_for_action(a.action_id); !modal.empty()) {
-                open_modal_({actions->trigger_id, modal, a.value, actions->channel_id,
-                             actions->user.id});
+                open_modal_(
+                    {actions->trigger_id, modal, a.value, actions->channel_id, actions->user.id});
                 return d;
             }
         }
@@ -76,12 +72,17 @@ ingress::decision ingress::decide_interaction(const interaction& in, json raw) {
         const auto& cb = submission->view.callback_id;
         std::optional<field_errors> errors;
         const auto check = [&](const auto& parsed) {
-            if (const auto* e = std::get_if<field_errors>(&parsed)) errors = *e;
+            if (const auto* e = std::get_if<field_errors>(&parsed))
+                errors = *e;
         };
-        if (cb == "declare_incident") check(parse_declare_submission(*submission));
-        if (cb == "post_update") check(parse_update_submission(*submission));
-        if (cb == "resolve_incident") check(parse_resolve_submission(*submission));
-        if (cb == "change_severity") check(parse_severity_submission(*submission));
+        if (cb == "declare_incident")
+            check(parse_declare_submission(*submission));
+        if (cb == "post_update")
+            check(parse_update_submission(*submission));
+        if (cb == "resolve_incident")
+            check(parse_resolve_submission(*submission));
+        if (cb == "change_severity")
+            check(parse_severity_submission(*submission));
         if (errors) {
             d.answer = errors_response(*errors);
             return d;
@@ -93,7 +94,7 @@ ingress::decision ingress::decide_interaction(const interaction& in, json raw) {
     d.store = true;
     d.kind = kind_interaction;
     d.key = idempotency_key(in);
-    d.payload = std::move(raw);
+    d.payload = raw.dump();
     return d;
 }
 
@@ -108,11 +109,12 @@ ingress::decision ingress::decide_event(const events_request& req, json raw) {
                      limited->minute_rate_limited);
         return d;
     }
-    if (!std::holds_alternative<event_callback>(req)) return d;
+    if (!std::holds_alternative<event_callback>(req))
+        return d;
     d.store = true;
     d.kind = kind_event;
     d.key = idempotency_key(req);
-    d.payload = std::move(raw);
+    d.payload = raw.dump();
     return d;
 }
 
@@ -122,20 +124,21 @@ void ingress::settle(decision d, const std::string& source,
         done(true, std::move(d.answer));
         return;
     }
-    store::inbox_item item{d.key, source, d.kind, d.payload.dump(), clock_.now(), 0};
+    store::inbox_item item{std::move(d.key),     source,       std::move(d.kind),
+                           std::move(d.payload), clock_.now(), 0};
     auto answer = std::move(d.answer);
     const bool queued =
         inbox_.submit(std::move(item), [done, answer](service::inbox_writer::outcome o) {
             done(o != service::inbox_writer::outcome::failed, answer);
         });
-    if (!queued) done(false, std::nullopt);
+    if (!queued)
+        done(false, std::nullopt);
 }
 
 void ingress::handle_http(http::request&& req, http::responder respond) {
     // Nothing is parsed before the signature is checked.
-    const auto verdict =
-        verify_request(signing_secret_, req.header("x-slack-request-timestamp"),
-                       req.header("x-slack-signature"), req.body, clock_.now());
+    const auto verdict = verify_request(signing_secret_, req.header("x-slack-request-timestamp"),
+                                        req.header("x-slack-signature"), req.body, clock_.now());
     if (!verdict.ok) {
         spdlog::warn("rejected a Slack request from {}: {}", req.remote, verdict.reason);
         respond(http::text(401, verdict.reason + "\n"));
@@ -150,7 +153,7 @@ void ingress::handle_http(http::request&& req, http::responder respond) {
                 const auto in = interaction_from_json(raw);  // before raw is moved from
                 d = decide_interaction(in, std::move(raw));
             } else {
-                const auto cmd = parse_slash_command(req.body);
+                const auto cmd = slash_request_from_form(fields, req.body);
                 if (std::holds_alternative<ssl_check>(cmd)) {
                     respond(http::text(200, ""));
                     return;
@@ -177,7 +180,8 @@ void ingress::handle_http(http::request&& req, http::responder respond) {
                    respond(http::text(503, "busy, try again\n"));
                    return;
                }
-               if (!retry.empty()) spdlog::debug("acknowledged Slack retry #{}", retry);
+               if (!retry.empty())
+                   spdlog::debug("acknowledged Slack retry #{}", retry);
                respond(answer_json(answer));
            });
 }
@@ -205,11 +209,14 @@ void ingress::handle_envelope(const socket_envelope& envelope, ack_fn ack) {
         ack(std::nullopt);
         return;
     }
-    if (d.store && d.key.empty()) d.key = "envelope:" + envelope.envelope_id;
-    settle(std::move(d), "socket_mode", [ack = std::move(ack)](bool ok, std::optional<json> answer) {
-        // Not stored: no ack, so Slack redelivers the envelope.
-        if (ok) ack(std::move(answer));
-    });
+    if (d.store && d.key.empty())
+        d.key = "envelope:" + envelope.envelope_id;
+    settle(std::move(d), "socket_mode",
+           [ack = std::move(ack)](bool ok, std::optional<json> answer) {
+               // Not stored: no ack, so Slack redelivers the envelope.
+               if (ok)
+                   ack(std::move(answer));
+           });
 }
 
 }  // namespace warroom::slack

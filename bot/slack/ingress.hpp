@@ -29,7 +29,7 @@ using modal_opener = std::function<void(modal_request)>;
 /// the durable inbox under its idempotency key and only then acknowledges; the inbox worker
 /// applies it afterwards. Runs on I/O threads: it never blocks.
 class ingress {
-public:
+  public:
     ingress(std::string signing_secret, const domain::clock& clock, service::inbox_writer& inbox,
             modal_opener open_modal);
 
@@ -45,13 +45,13 @@ public:
     static constexpr const char* kind_event = "event";
     static constexpr const char* kind_interaction = "interaction";
 
-private:
+  private:
     /// What to do with one parsed request, whichever transport brought it.
     struct decision {
         bool store = false;
         std::string kind;
         std::string key;
-        nlohmann::json payload;
+        std::string payload;                   // JSON object text, as stored
         std::optional<nlohmann::json> answer;  // a body to answer with (now, or after storing)
     };
     decision decide_slash(const slash_command& cmd);
@@ -66,8 +66,5 @@ private:
     service::inbox_writer& inbox_;
     modal_opener open_modal_;
 };
-
-/// The JSON the applier reads for a slash command (Slack's field names, as Socket Mode sends).
-nlohmann::json to_json(const slash_command& cmd);
 
 }  // namespace warroom::slack

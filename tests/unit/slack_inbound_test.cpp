@@ -6,6 +6,7 @@
 
 #include "bot/slack/form.hpp"
 #include "bot/slack/inbound.hpp"
+#include "bot/slack/verifier.hpp"
 
 using namespace warroom::slack;
 using nlohmann::json;
@@ -154,6 +155,55 @@ TEST_CASE("the Socket Mode slash command payload gives the same command as the f
     CHECK(from_socket.channel_id == from_form.channel_id);
     CHECK(from_socket.trigger_id == from_form.trigger_id);
     CHECK(idempotency_key(env) == idempotency_key(from_form));
+}
+
+TEST_CASE("a stored slash command reads back field for field, control characters escaped",
+          "[unit][slack][inbound]") {
+    auto c = std::get<slash_command>(parse_slash_command(data("slash_command_incident.txt")));
+    c.text = "quote \" backslash \\ newline \n tab \t bell \x07 caf\xc3\xa9 \xf0\x9f\x94\xa5";
+    const std::string stored = slash_command_json(c);
+    const json back = json::parse(stored);
+    CHECK(back.size() == 10);
+    CHECK(back["text"] == c.text);
+    CHECK(back["command"] == "/incident");
+    CHECK(back["trigger_id"] == c.trigger_id);
+    CHECK(back["response_url"] == c.response_url);
+    const slash_command again = slash_command_from_json(back);
+    CHECK(again.text == c.text);
+    CHECK(again.user_id == c.user_id);
+    CHECK(again.channel_id == c.channel_id);
+    CHECK(again.api_app_id == c.api_app_id);
+    CHECK(idempotency_key(again) == idempotency_key(c));
+    CHECK(stored.find("\\u0007") != std::string::npos);
+}
+
+TEST_CASE("a slash command with invalid UTF-8 is refused rather than stored",
+          "[unit][slack][inbound]") {
+    slash_command c;
+    c.command = "/incident";
+    c.user_id = "U1";
+    c.channel_id = "C1";
+    for (const char* bad : {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                            "caf\xc3", "\x80"}) {
+        c.text = std::string("create SEV2 ") + bad;
+        CAPTURE(c.text);
+        CHECK_THROWS_AS(slash_command_json(c), payload_error);
+    }
+    c.text = "create SEV2 \xe2\x82\xac \xf4\x8f\xbf\xbf";  // U+20AC and U+10FFFF are fine
+    CHECK(json::parse(slash_command_json(c))["text"] == c.text);
+}
+
+TEST_CASE("a slash command's body digest is only taken when there is no trigger_id",
+          "[unit][slack][inbound]") {
+    const auto with = std::get<slash_command>(parse_slash_command(
+        "command=%2Fincident&user_id=U1&channel_id=C1&text=list&trigger_id=1.2.3"));
+    CHECK(with.body_digest.empty());
+    CHECK(idempotency_key(with) == "command:1.2.3");
+    const std::string body = "command=%2Fincident&user_id=U1&channel_id=C1&text=list";
+    const auto without = std::get<slash_command>(parse_slash_command(body));
+    CHECK(without.body_digest == sha256_hex(body));
+    CHECK(std::get<slash_command>(slash_request_from_form(parse_form(body), body)).body_digest ==
+          without.body_digest);
 }
 
 // ---- Interactivity
