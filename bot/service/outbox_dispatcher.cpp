@@ -50,6 +50,37 @@ outbox_dispatcher::outbox_dispatcher(store::store& db, chat::chat_platform& chat
                                      const domain::clock& clock, outbox_options options)
     : db_(db), chat_(chat), clock_(clock), options_(options) {}
 
+outbox_dispatcher::~outbox_dispatcher() {
+    {
+        std::lock_guard lock(pool_mutex_);
+        pool_stopping_ = true;
+    }
+    pool_wake_.notify_all();
+    for (auto& t : helpers_)
+        t.join();
+}
+
+void outbox_dispatcher::helper_main() {
+    std::uint64_t seen = 0;
+    std::unique_lock lock(pool_mutex_);
+    for (;;) {
+        pool_wake_.wait(lock, [&] {
+            return pool_stopping_ || (current_ != nullptr && round_seq_ != seen && wanted_ > 0);
+        });
+        if (pool_stopping_)
+            return;
+        seen = round_seq_;
+        --wanted_;
+        round& r = *current_;
+        ++in_round_;
+        lock.unlock();
+        work(r);
+        lock.lock();
+        if (--in_round_ == 0)
+            pool_idle_.notify_all();
+    }
+}
+
 std::chrono::seconds outbox_dispatcher::backoff(int attempts) {
     const int capped = std::clamp(attempts, 0, 9);
     return std::min(std::chrono::seconds{1 << capped}, std::chrono::seconds{300});
@@ -90,13 +121,26 @@ int outbox_dispatcher::run_once(int batch) {
 
     const int threads =
         static_cast<int>(std::min<std::size_t>(std::max(options_.threads, 1), r.tasks.size()));
-    std::vector<std::thread> helpers;
-    helpers.reserve(static_cast<std::size_t>(threads - 1));
-    for (int t = 1; t < threads; ++t)
-        helpers.emplace_back([this, &r] { work(r); });
+    if (threads > 1) {
+        {
+            std::lock_guard lock(pool_mutex_);
+            // Started from this thread, so they inherit its name and priority.
+            while (static_cast<int>(helpers_.size()) < options_.threads - 1)
+                helpers_.emplace_back([this] { helper_main(); });
+            current_ = &r;
+            ++round_seq_;
+            wanted_ = threads - 1;
+        }
+        pool_wake_.notify_all();
+    }
     work(r);
-    for (auto& t : helpers)
-        t.join();
+    if (threads > 1) {
+        // The round lives on this stack: no helper may join it late or still be inside it.
+        std::unique_lock lock(pool_mutex_);
+        current_ = nullptr;
+        wanted_ = 0;
+        pool_idle_.wait(lock, [this] { return in_round_ == 0; });
+    }
 
     // Rows not tried this round (their lane is held by a failure, or we were cancelled) go
     // back at once rather than when the lease runs out.

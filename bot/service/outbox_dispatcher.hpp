@@ -2,8 +2,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bot/chat/chat_platform.hpp"
@@ -36,6 +39,10 @@ class outbox_dispatcher {
   public:
     outbox_dispatcher(store::store& db, chat::chat_platform& chat, const domain::clock& clock,
                       outbox_options options = {});
+    /// Stops and joins the delivery threads (after the round in progress, if any).
+    ~outbox_dispatcher();
+    outbox_dispatcher(const outbox_dispatcher&) = delete;
+    outbox_dispatcher& operator=(const outbox_dispatcher&) = delete;
 
     /// Claims up to `batch` due rows and delivers them; returns how many were delivered. Run it
     /// from a background_loop (Slack mode) or right after a command (the shell).
@@ -52,6 +59,7 @@ class outbox_dispatcher {
     struct round;
 
     void work(round& r);
+    void helper_main();
     /// Delivers one row and records the outcome; true when it was delivered.
     bool attempt(const store::outbox_row& row);
     void deliver(const store::outbox_row& row);
@@ -63,6 +71,18 @@ class outbox_dispatcher {
     const domain::clock& clock_;
     outbox_options options_;
     std::atomic<bool> cancelled_{false};
+
+    // Delivery threads besides the caller's, started once and kept: starting them for every
+    // round cost a clone and an exit per thread per round.
+    std::mutex pool_mutex_;
+    std::condition_variable pool_wake_;  // a round is open for helpers to join
+    std::condition_variable pool_idle_;  // the last helper left the round
+    round* current_ = nullptr;           // the open round, or null
+    std::uint64_t round_seq_ = 0;
+    int wanted_ = 0;    // helpers the open round can still take
+    int in_round_ = 0;  // helpers working on it
+    bool pool_stopping_ = false;
+    std::vector<std::thread> helpers_;
 };
 
 }  // namespace warroom::service
