@@ -55,11 +55,11 @@ void inbox_writer::run() {
         }
         items.clear();
         for (auto& p : batch)
-            items.push_back(p.item);
+            items.push_back(std::move(p.item));  // only the callbacks are needed afterwards
         std::vector<bool> fresh;
         bool ok = true;
         try {
-            db_.transact_urgent([&](store::store_tx& tx) { fresh = tx.inbox_enqueue(items); });
+            fresh = db_.enqueue_inbox(items);
             ++batches_;
         } catch (const std::exception& e) {
             ok = false;

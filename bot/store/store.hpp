@@ -195,6 +195,14 @@ class store {
     /// The same, but ahead of every transact() waiting for a connection: for the inbox writer,
     /// whose callers (Slack, within its 3 s) wait for the commit. FIFO among urgent callers.
     virtual void transact_urgent(const std::function<void(store_tx&)>& fn) { transact(fn); }
+    /// store_tx::inbox_enqueue on its own, urgent like transact_urgent. Rows stand alone (each
+    /// is found by its key on a retry), so the store may write them in one self-committing
+    /// statement: one round trip on PostgreSQL instead of BEGIN, INSERT, COMMIT.
+    virtual std::vector<bool> enqueue_inbox(const std::vector<inbox_item>& items) {
+        std::vector<bool> fresh;
+        transact_urgent([&](store_tx& tx) { fresh = tx.inbox_enqueue(items); });
+        return fresh;
+    }
 
     /// Applies pending migrations; returns how many were applied.
     virtual int migrate() = 0;
