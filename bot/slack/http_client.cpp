@@ -14,7 +14,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <fstream>
 #include <mutex>
+#include <optional>
+#include <system_error>
 
 #include "bot/domain/text.hpp"
 
@@ -128,17 +132,46 @@ bool is_peer_close(const error_code& ec) {
 
 struct http_client::impl {
     explicit impl(const http_client_options& options) : opts(options) {
-        ssl_ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                            ssl::context::no_tlsv1_1);  // Slack requires TLS 1.2+
-        ssl_ctx.set_default_verify_paths();
-        if (!opts.ca_file.empty())
-            ssl_ctx.load_verify_file(opts.ca_file);
+        // The CA file is parsed with the TLS context, on first https use; a path that cannot be
+        // read should still fail here, at startup.
+        if (!opts.ca_file.empty() && !std::ifstream(opts.ca_file)) {
+            throw std::invalid_argument("cannot read the CA file " + opts.ca_file + ": " +
+                                        std::generic_category().message(errno));
+        }
+    }
+
+    // Made on the first https connection, not up front: a TLS context initialises OpenSSL's
+    // default provider and parses the system CA bundle (~2 MB of RSS), which a client that only
+    // speaks plain http (the simulator, a TLS-terminating proxy) never needs.
+    ssl::context& tls_context() {
+        std::lock_guard lock(ssl_mutex);
+        if (!ssl_ctx) {
+            try {
+                ssl::context ctx{ssl::context::tls_client};
+                ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                                ssl::context::no_tlsv1_1);  // Slack requires TLS 1.2+
+                ctx.set_default_verify_paths();
+                if (!opts.ca_file.empty())
+                    ctx.load_verify_file(opts.ca_file);
+                ssl_ctx.emplace(std::move(ctx));
+            } catch (const boost::system::system_error& e) {
+                // Not cached: the next https request tries again.
+                throw network_error(network_error::kind::tls,
+                                    opts.ca_file.empty()
+                                        ? "cannot set up TLS: " + e.code().message()
+                                        : "cannot set up TLS with the CA file " + opts.ca_file +
+                                              ": " + e.code().message(),
+                                    false);
+            }
+        }
+        return *ssl_ctx;
     }
 
     const http_client_options& opts;
-    ssl::context ssl_ctx{ssl::context::tls_client};
-    std::mutex mutex;  // guards pool
+    std::mutex ssl_mutex;                 // guards ssl_ctx
+    std::optional<ssl::context> ssl_ctx;  // outlives the pooled streams that use it
+    std::mutex mutex;                     // guards pool
     // Idle keep-alive connections per "scheme://host:port"; a request takes one for itself.
     std::map<std::string, std::vector<std::unique_ptr<connection>>> pool;
 
@@ -195,7 +228,7 @@ struct http_client::impl {
 
         // Fresh streams on every connect: an SSL object cannot be reused after a failure.
         if (u.tls) {
-            c.secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.ioc, ssl_ctx);
+            c.secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.ioc, tls_context());
         } else {
             c.plain = std::make_unique<beast::tcp_stream>(c.ioc);
         }

@@ -10,6 +10,7 @@
 #include "bot/http/message.hpp"
 #include "bot/service/inbox_writer.hpp"
 #include "bot/slack/inbound.hpp"
+#include "bot/slack/verifier.hpp"
 
 namespace warroom::slack {
 
@@ -61,7 +62,7 @@ class ingress {
     void settle(decision d, const std::string& source,
                 std::function<void(bool ok, std::optional<nlohmann::json>)> done);
 
-    std::string signing_secret_;
+    hmac_sha256_key signing_secret_;  // prepared once: a verify copies two SHA-256 states
     const domain::clock& clock_;
     service::inbox_writer& inbox_;
     modal_opener open_modal_;

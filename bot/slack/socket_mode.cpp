@@ -26,6 +26,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -117,11 +118,22 @@ ws_url parse_ws_url(std::string_view text, bool debug_reconnects) {
 
 struct socket_mode_client::impl {
     impl(socket_mode_options o, web_api& a, envelope_handler h)
-        : opts(std::move(o)), api(a), handler(std::move(h)), rng(std::random_device{}()) {
-        ssl_ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+        : opts(std::move(o)), api(a), handler(std::move(h)), rng(std::random_device{}()) {}
+
+    // Made on the first wss link, not up front: a TLS context initialises OpenSSL's default
+    // provider and parses the system CA bundle (~2 MB of RSS), which ws:// links (the simulator)
+    // never need. Throws boost::system::system_error; nothing is cached then.
+    ssl::context& tls_context() {
+        std::lock_guard lock(ssl_mutex);
+        if (!ssl_ctx) {
+            ssl::context ctx{ssl::context::tls_client};
+            ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                             ssl::context::no_tlsv1_1);  // Slack requires TLS 1.2+
-        ssl_ctx.set_default_verify_paths();             // system trust, as http_client
+            ctx.set_default_verify_paths();             // system trust, as http_client
+            ssl_ctx.emplace(std::move(ctx));
+        }
+        return *ssl_ctx;
     }
 
     struct connection;
@@ -156,7 +168,8 @@ struct socket_mode_client::impl {
 
     // Declared before the io_context: handlers still queued in it when it is destroyed may own
     // streams that use this context.
-    ssl::context ssl_ctx{ssl::context::tls_client};
+    std::mutex ssl_mutex;  // guards ssl_ctx
+    std::optional<ssl::context> ssl_ctx;
     asio::io_context ioc{1};  // run by the client thread alone, one link at a time
 
     std::thread thread;
@@ -236,8 +249,14 @@ struct socket_mode_client::impl::connection : std::enable_shared_from_this<conne
             co_return;
         }
         if (url.tls) {
-            auto& s = *ws.emplace<std::unique_ptr<tls_ws>>(
-                std::make_unique<tls_ws>(strand, client.ssl_ctx));
+            ssl::context* tls = nullptr;
+            try {
+                tls = &client.tls_context();
+            } catch (const boost::system::system_error& e) {
+                spdlog::warn("socket mode: cannot set up TLS: {}", e.code().message());
+                co_return;
+            }
+            auto& s = *ws.emplace<std::unique_ptr<tls_ws>>(std::make_unique<tls_ws>(strand, *tls));
             // SNI is mandatory for Slack; an IP literal is not a valid SNI name (RFC 6066).
             if (!url.host_is_ip &&
                 !SSL_set_tlsext_host_name(s.next_layer().native_handle(), url.host.c_str())) {

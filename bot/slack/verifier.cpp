@@ -3,16 +3,16 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 
-#include <openssl/core_names.h>
+// The low-level SHA-256 calls are deprecated in OpenSSL 3 but need no provider: EVP_MAC/EVP_Digest
+// would load and initialise the default provider (~2 MB of RSS) and are slower per call.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
 namespace warroom::slack {
 
@@ -20,55 +20,76 @@ namespace {
 
 constexpr std::string_view version_prefix = "v0=";
 constexpr std::size_t sha256_size = 32;
-using sha256_digest = std::array<unsigned char, sha256_size>;
+constexpr std::size_t sha256_block_size = 64;
+using sha256_digest = hmac_sha256_key::digest;
 
-struct mac_deleter {
-    void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
-};
-struct mac_ctx_deleter {
-    void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
-};
-
-// The algorithm fetch is a provider lookup; do it once. A fetched EVP_MAC is reference-counted
-// and may be shared by threads, each of which makes its own EVP_MAC_CTX.
-EVP_MAC* hmac_algorithm() {
-    static const std::unique_ptr<EVP_MAC, mac_deleter> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-    return mac.get();
+// SHA256_Init/Update/Final only fail on a null context; treat a failure as a broken library.
+void check(int ok) {
+    if (ok != 1)
+        throw std::runtime_error("SHA-256 failed");
 }
 
-const unsigned char* bytes(std::string_view s) {
-    return reinterpret_cast<const unsigned char*>(s.data());
+SHA256_CTX load(const std::array<unsigned char, sizeof(SHA256_CTX)>& stored) {
+    SHA256_CTX ctx;
+    std::memcpy(&ctx, stored.data(), sizeof ctx);
+    return ctx;
 }
 
-// HMAC-SHA256 over the concatenation of `parts`, fed piecewise so the body is not copied.
-std::optional<sha256_digest> hmac_sha256(std::string_view key,
-                                         std::initializer_list<std::string_view> parts) {
-    EVP_MAC* mac = hmac_algorithm();
-    if (mac == nullptr || key.empty()) {
-        ERR_clear_error();
-        return std::nullopt;
+}  // namespace
+
+static_assert(sizeof(SHA256_CTX) == 112 && alignof(SHA256_CTX) <= 8,
+              "hmac_sha256_key::state_size must match OpenSSL's SHA256_CTX");
+
+hmac_sha256_key::hmac_sha256_key(std::string_view key) : empty_(key.empty()) {
+    // RFC 2104: a key longer than the block is replaced by its hash, then zero-padded.
+    std::array<unsigned char, sha256_block_size> block{};
+    if (key.size() > block.size()) {
+        SHA256_CTX ctx;
+        check(SHA256_Init(&ctx));
+        check(SHA256_Update(&ctx, key.data(), key.size()));
+        check(SHA256_Final(block.data(), &ctx));
+        OPENSSL_cleanse(&ctx, sizeof ctx);
+    } else if (!key.empty()) {
+        std::memcpy(block.data(), key.data(), key.size());
     }
-    const std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter> ctx(EVP_MAC_CTX_new(mac));
-    char digest_name[] = "SHA256";
-    const std::array<OSSL_PARAM, 2> params{
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-        OSSL_PARAM_construct_end()};
-    bool ok = ctx != nullptr && EVP_MAC_init(ctx.get(), bytes(key), key.size(), params.data()) == 1;
+    std::array<unsigned char, sha256_block_size> pad{};
+    const auto prepare = [&](unsigned char fill, std::array<unsigned char, state_size>& out) {
+        for (std::size_t i = 0; i < block.size(); ++i)
+            pad[i] = static_cast<unsigned char>(block[i] ^ fill);
+        SHA256_CTX ctx;
+        check(SHA256_Init(&ctx));
+        check(SHA256_Update(&ctx, pad.data(), pad.size()));
+        std::memcpy(out.data(), &ctx, sizeof ctx);
+        OPENSSL_cleanse(&ctx, sizeof ctx);
+    };
+    prepare(0x36, inner_);
+    prepare(0x5c, outer_);
+    OPENSSL_cleanse(block.data(), block.size());
+    OPENSSL_cleanse(pad.data(), pad.size());
+}
+
+hmac_sha256_key::~hmac_sha256_key() {
+    OPENSSL_cleanse(inner_.data(), inner_.size());
+    OPENSSL_cleanse(outer_.data(), outer_.size());
+}
+
+hmac_sha256_key::digest hmac_sha256_key::mac(std::initializer_list<std::string_view> parts) const {
+    SHA256_CTX ctx = load(inner_);
     for (const std::string_view part : parts) {
-        if (ok && !part.empty())
-            ok = EVP_MAC_update(ctx.get(), bytes(part), part.size()) == 1;
+        if (!part.empty())
+            check(SHA256_Update(&ctx, part.data(), part.size()));
     }
-    sha256_digest out{};
-    std::size_t out_len = 0;
-    ok = ok && EVP_MAC_final(ctx.get(), out.data(), &out_len, out.size()) == 1 &&
-         out_len == out.size();
-    if (!ok) {
-        // Leave no stale entries in this thread's OpenSSL error queue for unrelated callers.
-        ERR_clear_error();
-        return std::nullopt;
-    }
+    digest inner_hash{};
+    check(SHA256_Final(inner_hash.data(), &ctx));
+    ctx = load(outer_);
+    check(SHA256_Update(&ctx, inner_hash.data(), inner_hash.size()));
+    digest out{};
+    check(SHA256_Final(out.data(), &ctx));
+    OPENSSL_cleanse(&ctx, sizeof ctx);
     return out;
 }
+
+namespace {
 
 std::string hex_lower(const unsigned char* data, std::size_t size) {
     static constexpr char digits[] = "0123456789abcdef";
@@ -113,8 +134,15 @@ verify_result fail(std::string reason) {
 verify_result verify_request(std::string_view signing_secret, std::string_view timestamp_header,
                              std::string_view signature_header, std::string_view raw_body,
                              std::chrono::system_clock::time_point now) {
+    return verify_request(hmac_sha256_key(signing_secret), timestamp_header, signature_header,
+                          raw_body, now);
+}
+
+verify_result verify_request(const hmac_sha256_key& signing_key, std::string_view timestamp_header,
+                             std::string_view signature_header, std::string_view raw_body,
+                             std::chrono::system_clock::time_point now) {
     // An empty key would let anyone compute valid signatures: refuse rather than "verify".
-    if (signing_secret.empty())
+    if (signing_key.empty())
         return fail("no signing secret configured");
     const std::string_view timestamp = trim_ows(timestamp_header);
     const std::string_view signature = trim_ows(signature_header);
@@ -144,10 +172,8 @@ verify_result verify_request(std::string_view signing_secret, std::string_view t
         return fail("malformed X-Slack-Signature");
     }
 
-    const auto mac = hmac_sha256(signing_secret, {"v0:", timestamp, ":", raw_body});
-    if (!mac)
-        return fail("signature check unavailable");
-    const std::string expected = std::string(version_prefix) + hex_lower(mac->data(), mac->size());
+    const sha256_digest mac = signing_key.mac({"v0:", timestamp, ":", raw_body});
+    const std::string expected = std::string(version_prefix) + hex_lower(mac.data(), mac.size());
     // Lengths are equal (checked above), so CRYPTO_memcmp compares every byte in constant time.
     // Upper-case hex is refused like any other mismatch: Slack sends lower-case (§2.1).
     if (CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) != 0) {
@@ -160,20 +186,16 @@ std::string sign_request(std::string_view signing_secret, std::string_view times
                          std::string_view body) {
     if (signing_secret.empty())
         throw std::invalid_argument("sign_request: empty signing secret");
-    const auto mac = hmac_sha256(signing_secret, {"v0:", timestamp, ":", body});
-    if (!mac)
-        throw std::runtime_error("sign_request: HMAC-SHA256 failed");
-    return std::string(version_prefix) + hex_lower(mac->data(), mac->size());
+    const sha256_digest mac = hmac_sha256_key(signing_secret).mac({"v0:", timestamp, ":", body});
+    return std::string(version_prefix) + hex_lower(mac.data(), mac.size());
 }
 
 std::string sha256_hex(std::string_view data) {
+    SHA256_CTX ctx;
     sha256_digest out{};
-    unsigned int out_len = 0;
-    if (EVP_Digest(data.data(), data.size(), out.data(), &out_len, EVP_sha256(), nullptr) != 1 ||
-        out_len != out.size()) {
-        ERR_clear_error();
-        throw std::runtime_error("SHA-256 failed");
-    }
+    check(SHA256_Init(&ctx));
+    check(SHA256_Update(&ctx, data.data(), data.size()));
+    check(SHA256_Final(out.data(), &ctx));
     return hex_lower(out.data(), out.size());
 }
 

@@ -1,5 +1,9 @@
+// The PostgreSQL driver, built as the module libwarroom_pg.so (see postgres_module.hpp).
 #include <pqxx/pqxx>
 
+#include <type_traits>
+
+#include "bot/store/postgres_module.hpp"
 #include "bot/store/sql_connection.hpp"
 
 namespace warroom::store {
@@ -134,14 +138,18 @@ class postgres_connection final : public sql_connection {
 
 }  // namespace
 
-std::unique_ptr<sql_connection> connect_postgres(const std::string& url) {
+}  // namespace warroom::store
+
+static_assert(std::is_same_v<decltype(&warroom_pg_connect), warroom::store::pg_module_factory>);
+
+extern "C" __attribute__((visibility("default"))) warroom::store::sql_connection*
+warroom_pg_connect(const std::string& url) {
+    using namespace warroom::store;
     try {
-        return std::make_unique<postgres_connection>(url);
+        return new postgres_connection(url);
     } catch (const std::exception& e) {
         throw sql_error(sql_error::kind::broken, "cannot connect to PostgreSQL at " +
                                                      redact_url(url) + ": " +
                                                      scrub_message(e.what(), url));
     }
 }
-
-}  // namespace warroom::store

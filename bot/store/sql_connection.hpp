@@ -75,7 +75,9 @@ class sql_housekeeper {
 /// Checkpoints the SQLite WAL of `path` every 250 ms from a thread of its own, so that commits
 /// on connections opened without auto_checkpoint never pay for it. Throws sql_error.
 std::unique_ptr<sql_housekeeper> start_sqlite_checkpointer(const std::string& path);
-/// `url` is a libpq connection URI. Errors name the redacted URL, never the password.
+/// `url` is a libpq connection URI. Errors name the redacted URL, never the password. The first
+/// call loads the PostgreSQL module (postgres_module.hpp); without it, throws sql_error naming
+/// the paths tried.
 std::unique_ptr<sql_connection> connect_postgres(const std::string& url);
 
 /// Makes a driver message safe for one log line: newlines folded, the URL's password (plain and

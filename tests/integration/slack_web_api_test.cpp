@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,10 +13,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -1007,4 +1011,45 @@ TEST_CASE("An https URL whose server does not speak TLS fails with a TLS network
         CHECK_FALSE(e.request_sent());
     }
     CHECK_THROWS_AS(client.post("ftp://127.0.0.1/x", {}, "", "text/plain"), std::invalid_argument);
+}
+
+TEST_CASE("A CA file that cannot be read fails when the client is made, naming the file",
+          "[slack][http_client]") {
+    slack::http_client_options options;
+    options.ca_file = "/nonexistent/warroom-ca.pem";
+    try {
+        slack::http_client client(options);
+        FAIL("expected std::invalid_argument");
+    } catch (const std::invalid_argument& e) {
+        CHECK(std::string(e.what()).find("/nonexistent/warroom-ca.pem") != std::string::npos);
+    }
+}
+
+TEST_CASE("A CA file without certificates fails the first https request as a TLS error naming it",
+          "[slack][http_client]") {
+    const std::string path = "/tmp/warroom-test-ca-" + std::to_string(::getpid()) + ".pem";
+    std::ofstream(path) << "not a certificate\n";
+    fake_slack server;
+    slack::http_client_options options;
+    options.timeout = 2s;
+    options.ca_file = path;
+    slack::http_client client(options);  // readable: parsed only when TLS is first needed
+    const std::string port = std::to_string(server.port());
+    // Plain http never touches the CA file.
+    CHECK(client
+              .post("http://127.0.0.1:" + port + "/api/auth.test", {}, "",
+                    "application/x-www-form-urlencoded")
+              .status == 200);
+    for (int attempt = 0; attempt < 2; ++attempt) {  // a failed setup is not cached
+        try {
+            client.post("https://127.0.0.1:" + port + "/api/auth.test", {}, "",
+                        "application/x-www-form-urlencoded");
+            FAIL("expected network_error");
+        } catch (const slack::network_error& e) {
+            CHECK(e.error_kind() == slack::network_error::kind::tls);
+            CHECK_FALSE(e.request_sent());
+            CHECK(std::string(e.what()).find(path) != std::string::npos);
+        }
+    }
+    std::remove(path.c_str());
 }

@@ -1179,6 +1179,23 @@ TEST_CASE("an unreachable PostgreSQL is a one-line error without the password", 
     check_one_line_without(encoded, "p@ss/word-xyz");
 }
 
+TEST_CASE("a PostgreSQL connect error from inside the driver module reaches the caller typed",
+          "[store][url]") {
+    const std::string url = "postgres://warroom:s3cret-Closed-port@127.0.0.1:1/warroom_test";
+    try {
+        ws::connect_postgres(url);
+        FAIL("connect_postgres to a closed port did not throw");
+    } catch (const ws::sql_error& e) {
+        const std::string msg = e.what();
+        CAPTURE(msg);
+        CHECK(e.error_kind() == ws::sql_error::kind::broken);
+        CHECK(msg.starts_with(
+            "cannot connect to PostgreSQL at postgres://warroom:***@127.0.0.1:1/warroom_test: "));
+        CHECK(msg.find("Connection refused") != std::string::npos);
+        check_one_line_without(msg, "s3cret-Closed-port");
+    }
+}
+
 TEST_CASE("a wrong PostgreSQL password is a one-line error without the password", "[store][url]") {
     if (!pg_available())
         return;

@@ -185,6 +185,73 @@ TEST_CASE("sha256_hex matches the known digest of the empty string and of abc",
     CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST_CASE("sha256_hex matches the FIPS 180-2 vectors for 448 bits and one million a",
+          "[unit][slack][verifier]") {
+    CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    CHECK(sha256_hex(std::string(1'000'000, 'a')) ==
+          "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+namespace {
+
+std::string hex(const hmac_sha256_key::digest& d) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (const unsigned char b : d) {
+        out.push_back(digits[b >> 4]);
+        out.push_back(digits[b & 0x0f]);
+    }
+    return out;
+}
+
+std::string hmac_hex(std::string_view key, std::string_view data) {
+    return hex(hmac_sha256_key(key).mac({data}));
+}
+
+}  // namespace
+
+TEST_CASE("HMAC-SHA256 matches RFC 4231 test cases 1 and 2 (keys shorter than a block)",
+          "[unit][slack][verifier]") {
+    CHECK(hmac_hex(std::string(20, '\x0b'), "Hi There") ==
+          "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    CHECK(hmac_hex("Jefe", "what do ya want for nothing?") ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("HMAC-SHA256 hashes a 131-byte key first, as in RFC 4231 test cases 6 and 7",
+          "[unit][slack][verifier]") {
+    const std::string key(131, '\xaa');
+    CHECK(hmac_hex(key, "Test Using Larger Than Block-Size Key - Hash Key First") ==
+          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    CHECK(hmac_hex(key,
+                   "This is a test using a larger than block-size key and a larger than "
+                   "block-size data. The key needs to be hashed before being used by the HMAC "
+                   "algorithm.") ==
+          "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+}
+
+TEST_CASE("a prepared key gives the same MAC on every use and however the message is split",
+          "[unit][slack][verifier]") {
+    const hmac_sha256_key key("Jefe");
+    const std::string expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    CHECK(hex(key.mac({"what do ya want for nothing?"})) == expected);
+    CHECK(hex(key.mac({"what do ya ", "", "want for nothing?"})) == expected);
+    const hmac_sha256_key copy = key;
+    CHECK(hex(copy.mac({"what do ya want ", "for nothing?"})) == expected);
+}
+
+TEST_CASE("verifying with a prepared key agrees with verifying with the secret",
+          "[unit][slack][verifier]") {
+    const std::string body = official_body();
+    const hmac_sha256_key key(secret);
+    CHECK(verify_request(key, timestamp, signature, body, vector_time).ok);
+    CHECK(verify_request(key, timestamp, signature, body + "x", vector_time).reason ==
+          "bad signature");
+    CHECK(verify_request(hmac_sha256_key(""), timestamp, signature, body, vector_time).reason ==
+          "no signing secret configured");
+}
+
 // ---- application/x-www-form-urlencoded
 
 TEST_CASE("form decoding turns plus into space and decodes percent escapes in order",
