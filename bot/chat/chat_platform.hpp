@@ -87,6 +87,15 @@ class chat_platform {
         return std::nullopt;
     }
 
+    /// The channel named `name` if this bot created it at `since` or later, else nullopt: after
+    /// a create whose answer was lost (a 5xx, a crash before the result was stored) the retry
+    /// finds the name taken, and must adopt that room rather than open a second one. The default
+    /// never finds one.
+    virtual std::optional<channel_info> find_own_channel(
+        const std::string& /*name*/, std::chrono::system_clock::time_point /*since*/) {
+        return std::nullopt;
+    }
+
     /// Answers the person who ran a command, visible only to them. `target` is what the inbound
     /// request carried: {"channel", "user"} and, from Slack, "response_url". The default posts
     /// an ephemeral message; Slack prefers the response URL.

@@ -282,9 +282,19 @@ void outbox_dispatcher::deliver(const store::outbox_row& row) {
                 created = chat_.create_channel(name, p.value("private", false));
                 break;
             } catch (const chat::chat_error& e) {
-                // Someone (or an earlier run of ours) already owns the name: take the next one.
                 if (e.code() != "name_taken" || attempt >= max_name_attempts)
                     throw;
+                // An earlier try may have created it and lost the answer (a 5xx, a crash
+                // before the commit below): adopt that room rather than open a second one.
+                if (row.attempts > 0 || row.lease_expired) {
+                    if (auto own = chat_.find_own_channel(name, row.created_at)) {
+                        spdlog::info("outbox {}: #{} was created by an earlier try; adopting it",
+                                     row.id, name);
+                        created = *own;
+                        break;
+                    }
+                }
+                // Someone else owns the name: take the next one.
             }
         }
         db_.transact([&](store::store_tx& tx) {

@@ -547,6 +547,44 @@ std::string mention_users(const std::string& text) {
     return out;
 }
 
+std::optional<chat::channel_info> slack_chat::find_own_channel(
+    const std::string& name, std::chrono::system_clock::time_point since) {
+    std::string self;
+    {
+        std::lock_guard lock(mutex_);
+        self = self_user_id_;
+    }
+    if (self.empty())
+        return std::nullopt;  // without auth.test we cannot tell our channels from others'
+    const auto not_before = std::chrono::duration_cast<std::chrono::seconds>(
+                                (since - clock_skew_margin).time_since_epoch())
+                                .count();
+    std::string cursor;
+    for (int page = 0; page < max_pages; ++page) {
+        // Private channels are listed only to members; the bot is a member of those it created.
+        nlohmann::json args{{"types", "public_channel,private_channel"},
+                            {"exclude_archived", true},
+                            {"limit", 200}};
+        if (!cursor.empty())
+            args["cursor"] = cursor;
+        const auto res = api_.call("conversations.list", args);
+        for (const auto& ch : res.value("channels", nlohmann::json::array())) {
+            if (ch.value("name", "") != name)
+                continue;
+            // Ours, and made since the outbox row: not an older room of a reused name.
+            const auto created = ch.value("created", std::int64_t{0});
+            if (ch.value("creator", "") == self && created >= not_before)
+                return chat::channel_info{ch.value("id", ""), name};
+            return std::nullopt;  // names are unique: someone else's
+        }
+        const std::string next = next_cursor(res);
+        if (next.empty() || next == cursor)
+            break;
+        cursor = next;
+    }
+    return std::nullopt;
+}
+
 auth_info slack_chat::auth_test() {
     const auto res = api_.call_full("auth.test", nlohmann::json::object());
     auth_info info;

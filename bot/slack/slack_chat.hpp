@@ -47,6 +47,8 @@ class slack_chat final : public chat::chat_platform {
     /// messages) for the bot's message tagged with the row's metadata.
     std::optional<std::string> find_posted(const std::string& channel, std::int64_t outbox_id,
                                            std::chrono::system_clock::time_point since) override;
+    std::optional<chat::channel_info> find_own_channel(
+        const std::string& name, std::chrono::system_clock::time_point since) override;
     /// Through the target's "response_url" when present (ephemeral, works even where the bot is
     /// not a member); falls back to chat.postEphemeral when it is absent, expired or used up.
     void reply(const nlohmann::json& target, const std::string& text) override;

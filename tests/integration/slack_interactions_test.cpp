@@ -382,6 +382,23 @@ TEST_CASE("5xx bursts are retried: everything delivered once, in order, one war 
     CHECK(announced == 1);
 }
 
+TEST_CASE("a war room created behind a 5xx is adopted on the retry, not opened twice",
+          "[integration][slack][faults]") {
+    slack_fixture f;
+    // Slack creates the channel, then answers 503: the bot never learns the id.
+    f.sim.fail_next("conversations.create", 1, 503, true);
+    const auto flow = run_ordered_flow(f);
+    const std::string& id = flow.first;
+    const std::vector<std::string>& expected = flow.second;
+    const auto s = f.wait_for(
+        [&](const json& st) { return bot_posts(st, id).size() >= expected.size(); }, 15s);
+    CHECK(post_sequence(s, id, expected) == expected);
+    CHECK(incident_rooms(s) == 1);
+    // The retry found the name taken and looked the channel up instead of creating "-2".
+    CHECK(f.calls("conversations.create") == 2);
+    CHECK(f.calls("conversations.list") >= 1);
+}
+
 TEST_CASE("with every Slack delivery duplicated a full incident applies each command once",
           "[integration][slack][faults]") {
     slack_fixture f;

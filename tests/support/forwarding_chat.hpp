@@ -48,6 +48,10 @@ class forwarding_chat : public chat::chat_platform {
                                            std::chrono::system_clock::time_point since) override {
         return inner_.find_posted(channel, outbox_id, since);
     }
+    std::optional<chat::channel_info> find_own_channel(
+        const std::string& name, std::chrono::system_clock::time_point since) override {
+        return inner_.find_own_channel(name, since);
+    }
     void reply(const nlohmann::json& target, const std::string& text) override {
         inner_.reply(target, text);
     }
