@@ -135,10 +135,10 @@ bool slack_chat::looks_like_user_id(const std::string& s) {
     return is_id(s, "UW");
 }
 
-void slack_chat::load_channels() {
-    std::unordered_map<std::string, std::string> found;
+void slack_chat::for_each_channel(const std::function<bool(const nlohmann::json&)>& visit) {
     std::string cursor;
     for (int page = 0; page < max_pages; ++page) {
+        // Private channels are listed only to members.
         nlohmann::json args{{"types", "public_channel,private_channel"},
                             {"exclude_archived", true},
                             {"limit", 200}};
@@ -146,15 +146,23 @@ void slack_chat::load_channels() {
             args["cursor"] = cursor;
         const auto res = api_.call("conversations.list", args);
         for (const auto& ch : res.value("channels", nlohmann::json::array())) {
-            if (ch.contains("name") && ch.contains("id")) {
-                found[ch["name"].get<std::string>()] = ch["id"].get<std::string>();
-            }
+            if (!visit(ch))
+                return;
         }
         const std::string next = next_cursor(res);
         if (next.empty() || next == cursor)
             break;
         cursor = next;
     }
+}
+
+void slack_chat::load_channels() {
+    std::unordered_map<std::string, std::string> found;
+    for_each_channel([&](const nlohmann::json& ch) {
+        if (ch.contains("name") && ch.contains("id"))
+            found[ch["name"].get<std::string>()] = ch["id"].get<std::string>();
+        return true;
+    });
     std::lock_guard lock(mutex_);
     for (auto& [name, id] : found)
         channel_ids_[name] = std::move(id);
@@ -559,30 +567,18 @@ std::optional<chat::channel_info> slack_chat::find_own_channel(
     const auto not_before = std::chrono::duration_cast<std::chrono::seconds>(
                                 (since - clock_skew_margin).time_since_epoch())
                                 .count();
-    std::string cursor;
-    for (int page = 0; page < max_pages; ++page) {
-        // Private channels are listed only to members; the bot is a member of those it created.
-        nlohmann::json args{{"types", "public_channel,private_channel"},
-                            {"exclude_archived", true},
-                            {"limit", 200}};
-        if (!cursor.empty())
-            args["cursor"] = cursor;
-        const auto res = api_.call("conversations.list", args);
-        for (const auto& ch : res.value("channels", nlohmann::json::array())) {
-            if (ch.value("name", "") != name)
-                continue;
-            // Ours, and made since the outbox row: not an older room of a reused name.
-            const auto created = ch.value("created", std::int64_t{0});
-            if (ch.value("creator", "") == self && created >= not_before)
-                return chat::channel_info{ch.value("id", ""), name};
-            return std::nullopt;  // names are unique: someone else's
-        }
-        const std::string next = next_cursor(res);
-        if (next.empty() || next == cursor)
-            break;
-        cursor = next;
-    }
-    return std::nullopt;
+    std::optional<chat::channel_info> own;
+    for_each_channel([&](const nlohmann::json& ch) {
+        if (ch.value("name", "") != name)
+            return true;
+        // Ours (the bot is a member of the private ones it created, so they are listed), and
+        // made since the outbox row: not an older room of a reused name. Names are unique, so
+        // the first match decides.
+        if (ch.value("creator", "") == self && ch.value("created", std::int64_t{0}) >= not_before)
+            own = chat::channel_info{ch.value("id", ""), name};
+        return false;
+    });
+    return own;
 }
 
 auth_info slack_chat::auth_test() {

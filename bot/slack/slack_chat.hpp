@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -88,6 +89,9 @@ class slack_chat final : public chat::chat_platform {
     static bool looks_like_user_id(const std::string& s);
 
   private:
+    /// Pages through conversations.list (public and private, not archived) until `visit`
+    /// returns false.
+    void for_each_channel(const std::function<bool(const nlohmann::json&)>& visit);
     void load_channels();
     void load_users();
     void invite_batch(const std::string& channel_id, const std::vector<std::string>& ids);
