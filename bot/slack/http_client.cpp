@@ -17,10 +17,10 @@
 #include <cerrno>
 #include <fstream>
 #include <mutex>
-#include <optional>
 #include <system_error>
 
 #include "bot/domain/text.hpp"
+#include "bot/slack/tls_context.hpp"
 
 namespace warroom::slack {
 
@@ -140,38 +140,21 @@ struct http_client::impl {
         }
     }
 
-    // Made on the first https connection, not up front: a TLS context initialises OpenSSL's
-    // default provider and parses the system CA bundle (~2 MB of RSS), which a client that only
-    // speaks plain http (the simulator, a TLS-terminating proxy) never needs.
     ssl::context& tls_context() {
-        std::lock_guard lock(ssl_mutex);
-        if (!ssl_ctx) {
-            try {
-                ssl::context ctx{ssl::context::tls_client};
-                ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                                ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                                ssl::context::no_tlsv1_1);  // Slack requires TLS 1.2+
-                ctx.set_default_verify_paths();
-                if (!opts.ca_file.empty())
-                    ctx.load_verify_file(opts.ca_file);
-                ssl_ctx.emplace(std::move(ctx));
-            } catch (const boost::system::system_error& e) {
-                // Not cached: the next https request tries again.
-                throw network_error(network_error::kind::tls,
-                                    opts.ca_file.empty()
-                                        ? "cannot set up TLS: " + e.code().message()
-                                        : "cannot set up TLS with the CA file " + opts.ca_file +
-                                              ": " + e.code().message(),
-                                    false);
-            }
+        try {
+            return tls.get();
+        } catch (const boost::system::system_error& e) {
+            throw network_error(network_error::kind::tls,
+                                opts.ca_file.empty() ? "cannot set up TLS: " + e.code().message()
+                                                     : "cannot set up TLS with the CA file " +
+                                                           opts.ca_file + ": " + e.code().message(),
+                                false);
         }
-        return *ssl_ctx;
     }
 
     const http_client_options& opts;
-    std::mutex ssl_mutex;                 // guards ssl_ctx
-    std::optional<ssl::context> ssl_ctx;  // outlives the pooled streams that use it
-    std::mutex mutex;                     // guards pool
+    lazy_tls_context tls{opts.ca_file};  // outlives the pooled streams that use it
+    std::mutex mutex;                    // guards pool
     // Idle keep-alive connections per "scheme://host:port"; a request takes one for itself.
     std::map<std::string, std::vector<std::unique_ptr<connection>>> pool;
 

@@ -34,6 +34,7 @@
 #include <variant>
 
 #include "bot/domain/text.hpp"
+#include "bot/slack/tls_context.hpp"
 #include "bot/slack/web_api.hpp"
 
 namespace warroom::slack {
@@ -120,22 +121,6 @@ struct socket_mode_client::impl {
     impl(socket_mode_options o, web_api& a, envelope_handler h)
         : opts(std::move(o)), api(a), handler(std::move(h)), rng(std::random_device{}()) {}
 
-    // Made on the first wss link, not up front: a TLS context initialises OpenSSL's default
-    // provider and parses the system CA bundle (~2 MB of RSS), which ws:// links (the simulator)
-    // never need. Throws boost::system::system_error; nothing is cached then.
-    ssl::context& tls_context() {
-        std::lock_guard lock(ssl_mutex);
-        if (!ssl_ctx) {
-            ssl::context ctx{ssl::context::tls_client};
-            ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                            ssl::context::no_tlsv1_1);  // Slack requires TLS 1.2+
-            ctx.set_default_verify_paths();             // system trust, as http_client
-            ssl_ctx.emplace(std::move(ctx));
-        }
-        return *ssl_ctx;
-    }
-
     struct connection;
     // What acks go through. It points at the link while that link runs and is emptied when
     // the link's run ends, so a late ack finds nothing and is dropped.
@@ -168,8 +153,7 @@ struct socket_mode_client::impl {
 
     // Declared before the io_context: handlers still queued in it when it is destroyed may own
     // streams that use this context.
-    std::mutex ssl_mutex;  // guards ssl_ctx
-    std::optional<ssl::context> ssl_ctx;
+    lazy_tls_context tls;     // system trust, as http_client
     asio::io_context ioc{1};  // run by the client thread alone, one link at a time
 
     std::thread thread;
@@ -251,7 +235,7 @@ struct socket_mode_client::impl::connection : std::enable_shared_from_this<conne
         if (url.tls) {
             ssl::context* tls = nullptr;
             try {
-                tls = &client.tls_context();
+                tls = &client.tls.get();
             } catch (const boost::system::system_error& e) {
                 spdlog::warn("socket mode: cannot set up TLS: {}", e.code().message());
                 co_return;

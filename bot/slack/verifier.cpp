@@ -186,7 +186,12 @@ std::string sign_request(std::string_view signing_secret, std::string_view times
                          std::string_view body) {
     if (signing_secret.empty())
         throw std::invalid_argument("sign_request: empty signing secret");
-    const sha256_digest mac = hmac_sha256_key(signing_secret).mac({"v0:", timestamp, ":", body});
+    return sign_request(hmac_sha256_key(signing_secret), timestamp, body);
+}
+
+std::string sign_request(const hmac_sha256_key& signing_key, std::string_view timestamp,
+                         std::string_view body) {
+    const sha256_digest mac = signing_key.mac({"v0:", timestamp, ":", body});
     return std::string(version_prefix) + hex_lower(mac.data(), mac.size());
 }
 

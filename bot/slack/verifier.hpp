@@ -66,6 +66,9 @@ verify_result verify_request(const hmac_sha256_key& signing_key, std::string_vie
 /// simulator and the load generator. Throws std::invalid_argument for an empty secret.
 std::string sign_request(std::string_view signing_secret, std::string_view timestamp,
                          std::string_view body);
+/// The same with a key prepared once (the load generator signs every request with one secret).
+std::string sign_request(const hmac_sha256_key& signing_key, std::string_view timestamp,
+                         std::string_view body);
 
 /// Lower-case hex SHA-256 of `data` (fallback idempotency keys, bounded key lengths).
 std::string sha256_hex(std::string_view data);

@@ -762,12 +762,7 @@ class sql_store final : public store {
         open_ = 1;
     }
 
-    void transact(const std::function<void(store_tx&)>& fn) override {
-        run([&](sql_connection& c) {
-            sql_tx tx(c);
-            fn(tx);
-        });
-    }
+    void transact(const std::function<void(store_tx&)>& fn) override { transact_as(fn, false); }
 
     std::vector<bool> enqueue_inbox(const std::vector<inbox_item>& items) override {
         if (dialect_ != sql_dialect::postgres)
@@ -779,12 +774,7 @@ class sql_store final : public store {
     }
 
     void transact_urgent(const std::function<void(store_tx&)>& fn) override {
-        run(
-            [&](sql_connection& c) {
-                sql_tx tx(c);
-                fn(tx);
-            },
-            true);
+        transact_as(fn, true);
     }
 
     int migrate() override {
@@ -965,6 +955,15 @@ class sql_store final : public store {
             }
             backoff(attempt);
         }
+    }
+
+    void transact_as(const std::function<void(store_tx&)>& fn, bool urgent) {
+        run(
+            [&](sql_connection& c) {
+                sql_tx tx(c);
+                fn(tx);
+            },
+            urgent);
     }
 
     /// Runs one self-contained statement outside BEGIN/COMMIT (urgent, like the inbox writer's
